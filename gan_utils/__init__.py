@@ -1,0 +1,31 @@
+"""gan_utils: the small package shared by the gan-course notebooks.
+
+Importing it pins Keras to the TensorFlow backend (the course's code uses
+``tf.GradientTape`` and ``tf.function``); a different active backend is an error.
+Introduced in 00_setup.ipynb.
+"""
+import os
+
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+if os.environ["KERAS_BACKEND"] != "tensorflow":
+    raise ImportError(
+        f"gan_utils needs KERAS_BACKEND=tensorflow, but it is set to "
+        f"{os.environ['KERAS_BACKEND']!r}. Unset it or run `export KERAS_BACKEND=tensorflow` "
+        "before starting Python/Jupyter."
+    )
+
+import keras  # noqa: E402
+
+if keras.backend.backend() != "tensorflow":
+    raise ImportError(
+        f"Keras was already imported with the {keras.backend.backend()!r} backend. "
+        "Restart the kernel and import gan_utils (or set KERAS_BACKEND=tensorflow) first."
+    )
+
+from gan_utils.config import QUICK, pick  # noqa: E402
+from gan_utils.runtime import set_seed, describe_runtime, choose_precision  # noqa: E402
+
+__version__ = "0.1.0"
+__all__ = ["QUICK", "pick", "set_seed", "describe_runtime", "choose_precision"]

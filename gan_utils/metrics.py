@@ -1,0 +1,128 @@
+"""Evaluate generated digits with the course's MNIST classifier.
+
+The classifier (``data/pretrained/mnist_classifier.keras``, trained by
+``scripts/train_classifier.py``) plays InceptionNet's role: Inception Score, a Fréchet
+distance on its 128-d penultimate features, the class histogram (mode-collapse meter),
+mean top-class confidence, and requested-digit accuracy for conditional models.
+Introduced in 00_setup.ipynb (the classifier) and used from 01 on; explained in 06.
+"""
+from functools import lru_cache
+
+import keras
+import numpy as np
+from scipy import linalg
+
+from gan_utils.config import PRETRAINED_DIR
+from gan_utils.data import NUM_CLASSES, check_images, check_labels, load_mnist, to_model_range
+
+CLASSIFIER_PATH = PRETRAINED_DIR / "mnist_classifier.keras"
+FEATURE_LAYER = "features"
+
+
+def build_classifier():
+    """Small CNN: 2x(Conv32,Conv32,Pool) style blocks -> Dense 128 'features' -> softmax 10."""
+    from keras import layers
+
+    image = keras.Input((28, 28, 1), name="image")
+    x = image
+    for filters in (32, 64):
+        x = layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
+        x = layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
+        x = layers.MaxPooling2D()(x)
+    x = layers.Dense(128, activation="relu", name=FEATURE_LAYER)(layers.Flatten()(x))
+    probs = layers.Dense(NUM_CLASSES, activation="softmax", dtype="float32")(layers.Dropout(0.3)(x))
+    return keras.Model(image, probs, name="mnist_classifier")
+
+
+@lru_cache(maxsize=2)
+def load_classifier(path=CLASSIFIER_PATH):
+    """Load the shipped classifier; returns ``(model, feature_model)``."""
+    if not path.exists():
+        raise FileNotFoundError(f"Classifier not found at {path}. Train it with `python scripts/train_classifier.py`.")
+    model = keras.models.load_model(path)
+    features = keras.Model(model.inputs, model.get_layer(FEATURE_LAYER).output)
+    return model, features
+
+
+def _as_model_input(images):
+    images = check_images(images)
+    return to_model_range(images) if images.dtype == np.uint8 else np.asarray(images, "float32").reshape(-1, 28, 28, 1)
+
+
+def classify(images, batch_size=500):
+    """Class probabilities (N, 10) for uint8 or [-1, 1] images."""
+    model, _ = load_classifier()
+    return model.predict(_as_model_input(images), batch_size=batch_size, verbose=0)
+
+
+def classifier_features(images, batch_size=500):
+    """Penultimate-layer features (N, 128) for uint8 or [-1, 1] images."""
+    _, features = load_classifier()
+    return features.predict(_as_model_input(images), batch_size=batch_size, verbose=0).astype("float64")
+
+
+def inception_score(probs, eps=1e-12):
+    """IS = exp( E_x KL(p(y|x) || p(y)) ), p(y) the mean of p(y|x) over the samples (Salimans et al. 2016).
+
+    Between 1 (every sample gets the same prediction) and the number of classes
+    (confident predictions spread evenly over all classes).
+    """
+    probs = np.asarray(probs, dtype="float64")
+    marginal = probs.mean(axis=0, keepdims=True)
+    kl = np.sum(probs * (np.log(probs + eps) - np.log(marginal + eps)), axis=1)
+    return float(np.exp(kl.mean()))
+
+
+def frechet_distance(features_a, features_b):
+    """||mu_a - mu_b||² + Tr(S_a + S_b - 2 (S_a S_b)^½) between Gaussians fitted to two feature sets."""
+    a, b = np.asarray(features_a, "float64"), np.asarray(features_b, "float64")
+    mu_a, mu_b = a.mean(0), b.mean(0)
+    cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    covmean, _ = linalg.sqrtm(cov_a @ cov_b, disp=False)
+    if not np.isfinite(covmean).all():
+        offset = np.eye(len(cov_a)) * 1e-6
+        covmean = linalg.sqrtm((cov_a + offset) @ (cov_b + offset))
+    covmean = covmean.real
+    return float(np.sum((mu_a - mu_b) ** 2) + np.trace(cov_a) + np.trace(cov_b) - 2 * np.trace(covmean))
+
+
+@lru_cache(maxsize=1)
+def _test_features():
+    images, _ = load_mnist(split="test")
+    return classifier_features(images)
+
+
+def class_histogram(probs):
+    """Share of samples predicted as each digit (10,): the mode-collapse meter of 03."""
+    predicted = np.asarray(probs).argmax(axis=1)
+    return np.bincount(predicted, minlength=NUM_CLASSES) / len(predicted)
+
+
+def evaluate_samples(images, labels=None):
+    """All course metrics for a set of generated digits, as a dict of plain numbers.
+
+    Keys: n, inception_score, fid (vs the MNIST test split), class_share (10 values),
+    min_class_share, classes_covered (share >= 5 %), mean_confidence, and
+    requested_accuracy when ``labels`` (the digits asked for) are given.
+    """
+    images = check_images(images)
+    probs = classify(images)
+    share = class_histogram(probs)
+    result = {
+        "n": int(len(images)),
+        "inception_score": inception_score(probs),
+        "fid": frechet_distance(classifier_features(images), _test_features()),
+        "class_share": [round(float(s), 4) for s in share],
+        "min_class_share": float(share.min()),
+        "classes_covered": int((share >= 0.05).sum()),
+        "mean_confidence": float(probs.max(axis=1).mean()),
+    }
+    if labels is not None:
+        labels = check_labels(labels, len(images))
+        result["requested_accuracy"] = float((probs.argmax(axis=1) == labels).mean())
+    return result
+
+
+def meets_quality_bar(result, min_confidence=0.9, min_share=0.05):
+    """The course's bar: every digit >= ``min_share`` of samples and mean confidence >= ``min_confidence``."""
+    return result["min_class_share"] >= min_share and result["mean_confidence"] >= min_confidence

@@ -1,0 +1,152 @@
+"""Generator, discriminator and critic builders (Keras functional models).
+
+Every builder takes its sizes as arguments; the defaults are the values of the
+notebook that introduces it:
+- MLP generator/discriminator: 01_vanilla_gan.ipynb (toy versions with ``data_dim``);
+- DCGAN generator/discriminator, exactly the TensorFlow DCGAN tutorial: 02_dcgan.ipynb;
+- WGAN critic (no sigmoid, no BatchNorm): 04_wgan.ipynb;
+- conditional generator/discriminator: 05_conditional_gan.ipynb.
+Discriminators return logits (one unbounded number per image). Last layers are float32
+so mixed precision never changes the dtype of outputs and losses.
+"""
+import keras
+from keras import layers
+
+from gan_utils.data import IMAGE_SHAPE, NUM_CLASSES
+
+LATENT_DIM = 100
+
+
+def build_mlp_generator(latent_dim=LATENT_DIM, hidden=(256, 512, 1024), output_shape=IMAGE_SHAPE, name="mlp_generator"):
+    """z -> Dense+LeakyReLU(0.2) x len(hidden) -> Dense(prod(output_shape), tanh) -> reshape.
+
+    With ``output_shape=(1,)`` and no tanh it is the 1-D toy generator of 01 (see ``toy``).
+    """
+    z = keras.Input((latent_dim,), name="z")
+    x = z
+    for units in hidden:
+        x = layers.LeakyReLU(0.2)(layers.Dense(units)(x))
+    size = 1
+    for dim in output_shape:
+        size *= dim
+    x = layers.Dense(size, activation="tanh", dtype="float32")(x)
+    return keras.Model(z, layers.Reshape(output_shape, dtype="float32")(x), name=name)
+
+
+def build_mlp_discriminator(input_shape=IMAGE_SHAPE, hidden=(512, 256), dropout=0.0, name="mlp_discriminator"):
+    """image -> Flatten -> Dense+LeakyReLU(0.2) [+Dropout] x len(hidden) -> Dense(1) logit."""
+    image = keras.Input(input_shape, name="image")
+    x = layers.Flatten()(image)
+    for units in hidden:
+        x = layers.LeakyReLU(0.2)(layers.Dense(units)(x))
+        if dropout:
+            x = layers.Dropout(dropout)(x)
+    return keras.Model(image, layers.Dense(1, dtype="float32", name="logit")(x), name=name)
+
+
+def build_toy_generator(latent_dim=1, hidden=(16, 16), data_dim=1, name="toy_generator"):
+    """Small MLP for the 1-D and 2-D toy problems (01 and 03); linear output, no tanh."""
+    z = keras.Input((latent_dim,), name="z")
+    x = z
+    for units in hidden:
+        x = layers.LeakyReLU(0.2)(layers.Dense(units)(x))
+    return keras.Model(z, layers.Dense(data_dim, dtype="float32")(x), name=name)
+
+
+def build_toy_discriminator(data_dim=1, hidden=(32, 32), name="toy_discriminator"):
+    """Small MLP critic/discriminator for the toy problems (01 and 03): returns a logit."""
+    return build_mlp_discriminator((data_dim,), hidden=hidden, name=name)
+
+
+def _dcgan_generator_body(x, filters=(256, 128, 64), kernel_size=5, batch_norm=True):
+    """Dense 7·7·f0 (no bias) -> [BN] -> LReLU -> Reshape -> ConvT f1 s1 -> [BN] -> LReLU
+    -> ConvT f2 s2 -> [BN] -> LReLU -> ConvT 1 s2 tanh: (7,7,f0) -> (7,7,f1) -> (14,14,f2) -> (28,28,1)."""
+
+    def norm_act(t):
+        if batch_norm:
+            t = layers.BatchNormalization()(t)
+        return layers.LeakyReLU()(t)
+
+    x = norm_act(layers.Dense(7 * 7 * filters[0], use_bias=False)(x))
+    x = layers.Reshape((7, 7, filters[0]))(x)
+    x = norm_act(layers.Conv2DTranspose(filters[1], kernel_size, strides=1, padding="same", use_bias=False)(x))
+    x = norm_act(layers.Conv2DTranspose(filters[2], kernel_size, strides=2, padding="same", use_bias=False)(x))
+    return layers.Conv2DTranspose(
+        1, kernel_size, strides=2, padding="same", use_bias=False, activation="tanh", dtype="float32"
+    )(x)
+
+
+def _conv_discriminator_body(x, filters=(64, 128), kernel_size=5, dropout=0.3):
+    """Conv f0 s2 -> LReLU -> [Dropout] -> Conv f1 s2 -> LReLU -> [Dropout] -> Flatten -> Dense 1."""
+    for f in filters:
+        x = layers.LeakyReLU()(layers.Conv2D(f, kernel_size, strides=2, padding="same")(x))
+        if dropout:
+            x = layers.Dropout(dropout)(x)
+    return layers.Dense(1, dtype="float32", name="logit")(layers.Flatten()(x))
+
+
+def build_dcgan_generator(latent_dim=LATENT_DIM, filters=(256, 128, 64), kernel_size=5, batch_norm=True, name="dcgan_generator"):
+    """The TensorFlow DCGAN tutorial's generator (2,330,944 parameters with the defaults).
+
+    ``batch_norm=False`` is the ablation of 02_dcgan.ipynb.
+    """
+    z = keras.Input((latent_dim,), name="z")
+    return keras.Model(z, _dcgan_generator_body(z, filters, kernel_size, batch_norm), name=name)
+
+
+def build_dcgan_discriminator(input_shape=IMAGE_SHAPE, filters=(64, 128), kernel_size=5, dropout=0.3, name="dcgan_discriminator"):
+    """The TensorFlow DCGAN tutorial's discriminator (212,865 parameters), returning a logit."""
+    image = keras.Input(input_shape, name="image")
+    return keras.Model(image, _conv_discriminator_body(image, filters, kernel_size, dropout), name=name)
+
+
+def build_critic(input_shape=IMAGE_SHAPE, filters=(64, 128), kernel_size=5, spectral_norm=False, name="critic"):
+    """WGAN critic: the DCGAN discriminator without dropout; no sigmoid, no BatchNorm
+    (a gradient penalty is per sample, BatchNorm mixes samples). 04_wgan.ipynb."""
+    image = keras.Input(input_shape, name="image")
+    x = image
+    for f in filters:
+        conv = layers.Conv2D(f, kernel_size, strides=2, padding="same")
+        x = layers.LeakyReLU()((layers.SpectralNormalization(conv) if spectral_norm else conv)(x))
+    return keras.Model(image, layers.Dense(1, dtype="float32", name="score")(layers.Flatten()(x)), name=name)
+
+
+def build_conditional_generator(latent_dim=LATENT_DIM, num_classes=NUM_CLASSES, embedding_dim=50,
+                                filters=(128, 64, 32), kernel_size=5, name="conditional_generator"):
+    """cGAN generator: [z, label] -> concat(z, Embedding(label)) -> DCGAN generator body."""
+    z = keras.Input((latent_dim,), name="z")
+    label = keras.Input((), dtype="int32", name="label")
+    x = layers.Concatenate()([z, layers.Embedding(num_classes, embedding_dim)(label)])
+    return keras.Model([z, label], _dcgan_generator_body(x, filters, kernel_size), name=name)
+
+
+def build_conditional_discriminator(input_shape=IMAGE_SHAPE, num_classes=NUM_CLASSES, filters=(64, 128),
+                                    kernel_size=5, dropout=0.3, name="conditional_discriminator"):
+    """cGAN discriminator: the label is embedded as a 28x28 plane stacked on the image."""
+    image = keras.Input(input_shape, name="image")
+    label = keras.Input((), dtype="int32", name="label")
+    plane = layers.Reshape((*input_shape[:2], 1))(layers.Embedding(num_classes, input_shape[0] * input_shape[1])(label))
+    x = layers.Concatenate()([image, plane])
+    return keras.Model([image, label], _conv_discriminator_body(x, filters, kernel_size, dropout), name=name)
+
+
+def is_conditional(model):
+    """True if ``model`` takes a label as second input (cGAN)."""
+    return len(model.inputs) == 2
+
+
+GAN_BUILDERS = {
+    "mlp": (build_mlp_generator, build_mlp_discriminator),
+    "dcgan": (build_dcgan_generator, build_dcgan_discriminator),
+    "wgan": (build_dcgan_generator, build_critic),
+    "wgan-gp": (build_dcgan_generator, build_critic),
+    "cgan": (build_conditional_generator, build_conditional_discriminator),
+}
+
+
+def build_gan(name):
+    """Return ``(generator, discriminator)`` for a model name of the command line."""
+    if name not in GAN_BUILDERS:
+        raise ValueError(f"Unknown model {name!r}; choose one of {', '.join(GAN_BUILDERS)}.")
+    make_g, make_d = GAN_BUILDERS[name]
+    return make_g(), make_d()

@@ -1,0 +1,51 @@
+"""Known-good settings per model name, used by the command line and the notebooks.
+
+A recipe names the loss pair, k (discriminator steps per generator step), clipping,
+gradient penalty and the two optimizers. Introduced in 02_dcgan.ipynb (the DCGAN
+recipe uses Radford et al.'s Adam 2e-4, beta_1 = 0.5 rather than the TF tutorial's 1e-4).
+"""
+from dataclasses import dataclass, field
+
+import keras
+
+from gan_utils.models import build_gan
+from gan_utils.train import GANSteps
+from gan_utils.trainer import Trainer
+
+
+def adam(learning_rate=2e-4, beta_1=0.5, beta_2=0.999):
+    return lambda: keras.optimizers.Adam(learning_rate, beta_1=beta_1, beta_2=beta_2)
+
+
+def rmsprop(learning_rate=5e-5):
+    return lambda: keras.optimizers.RMSprop(learning_rate)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    loss: str = "non-saturating"
+    d_steps: int = 1
+    clip_value: float = None
+    gp_weight: float = 0.0
+    g_optimizer: object = field(default_factory=adam)
+    d_optimizer: object = field(default_factory=adam)
+
+
+RECIPES = {
+    "mlp": Recipe(),
+    "dcgan": Recipe(),
+    "wgan": Recipe(loss="wasserstein", d_steps=5, clip_value=0.01, g_optimizer=rmsprop(), d_optimizer=rmsprop()),
+    "wgan-gp": Recipe(loss="wasserstein", d_steps=5, gp_weight=10.0,
+                      g_optimizer=adam(1e-4, 0.0, 0.9), d_optimizer=adam(1e-4, 0.0, 0.9)),
+    "cgan": Recipe(),
+}
+
+
+def make_trainer(name, out_dir=None, seed=0, max_to_keep=3, num_samples=None):
+    """Build models, optimizers, steps and ``Trainer`` for a model name ('mlp', 'dcgan', ...)."""
+    generator, discriminator = build_gan(name)
+    recipe = RECIPES[name]
+    steps = GANSteps(generator, discriminator, recipe.g_optimizer(), recipe.d_optimizer(), loss=recipe.loss,
+                     clip_value=recipe.clip_value, gp_weight=recipe.gp_weight, seed=seed)
+    return Trainer(steps, d_steps=recipe.d_steps, out_dir=out_dir, max_to_keep=max_to_keep,
+                   num_samples=num_samples or (100 if steps.conditional else 64), seed=seed)

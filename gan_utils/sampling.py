@@ -1,0 +1,71 @@
+"""Load a saved generator safely and draw digits from it.
+
+Introduced in 01_vanilla_gan.ipynb (shipped weights); used by ``python -m gan_utils sample``.
+"""
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from gan_utils.data import check_labels, to_uint8
+from gan_utils.models import is_conditional
+
+
+def _float32_config(config):
+    """Copy of a model config with every mixed dtype policy replaced by float32."""
+    if isinstance(config, dict):
+        if config.get("class_name") == "DTypePolicy":
+            return {**config, "config": {**config["config"], "name": "float32"}}
+        return {k: _float32_config(v) for k, v in config.items()}
+    if isinstance(config, list):
+        return [_float32_config(v) for v in config]
+    return config
+
+
+def save_generator(generator, path):
+    """Save ``generator`` as a float32 ``.keras`` file (portable whatever precision it was trained in)."""
+    portable = generator.__class__.from_config(_float32_config(generator.get_config()))
+    portable.set_weights(generator.get_weights())
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    portable.save(path)
+    return Path(path)
+
+
+def load_generator(path):
+    """Load a ``.keras`` generator, refusing files that are missing or are not an MNIST generator."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"No model file at {path}.")
+    try:
+        model = keras.models.load_model(path, compile=False)
+    except Exception as err:  # Keras raises many types for a bad file
+        raise ValueError(f"{path} is not a readable Keras model file ({type(err).__name__}: {err}).") from err
+    shape = tuple(model.outputs[0].shape[1:]) if len(model.outputs) == 1 else None
+    first_input = tuple(model.inputs[0].shape[1:])
+    if shape != (28, 28, 1) or len(first_input) != 1 or len(model.inputs) > 2:
+        raise ValueError(f"{path} is not a generator: it maps inputs {[tuple(i.shape) for i in model.inputs]} "
+                         f"to {[tuple(o.shape) for o in model.outputs]}, expected z (None, latent) -> (None, 28, 28, 1).")
+    return model
+
+
+def generate_digits(generator, n, seed=0, labels=None, batch_size=500):
+    """Draw ``n`` uint8 digits (n, 28, 28). For a conditional generator ``labels`` default to
+    n/10 of each digit in order (0,0,…,1,1,…); returns ``(images, labels or None)``."""
+    if n <= 0:
+        raise ValueError(f"n must be positive, got {n}.")
+    conditional = is_conditional(generator)
+    if conditional:
+        labels = np.repeat(np.arange(10), -(-n // 10))[:n] if labels is None else np.asarray(labels)
+        labels = check_labels(labels, n)
+    elif labels is not None:
+        raise ValueError("labels were given but this generator is not conditional.")
+    rng = tf.random.Generator.from_seed(seed)
+    latent_dim = int(generator.inputs[0].shape[-1])
+    chunks = []
+    for start in range(0, n, batch_size):
+        size = min(batch_size, n - start)
+        z = rng.normal((size, latent_dim))
+        inputs = [z, labels[start:start + size]] if conditional else z
+        chunks.append(to_uint8(generator(inputs, training=False).numpy()))
+    return np.concatenate(chunks), labels

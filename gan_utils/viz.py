@@ -1,0 +1,95 @@
+"""Plots: image grids, loss and health curves, GIFs, 1-D densities.
+
+Image grids and curves are introduced in 00_setup.ipynb and 01_vanilla_gan.ipynb;
+GIFs in 01/02; the density plot in 01_vanilla_gan.ipynb's theory section.
+"""
+import imageio.v2 as imageio
+import matplotlib.pyplot as plt
+import numpy as np
+
+from gan_utils.data import to_uint8
+
+
+def image_grid(images, ncols=None, pad=2, scale=1):
+    """Tile images (N, 28, 28[, 1]) in [-1, 1] or uint8 into one uint8 array (rows x cols)."""
+    images = np.asarray(images)
+    tiles = images if images.dtype == np.uint8 and images.ndim == 3 else to_uint8(images)
+    n, h, w = tiles.shape
+    ncols = ncols or int(np.ceil(np.sqrt(n)))
+    nrows = int(np.ceil(n / ncols))
+    grid = np.full((nrows * (h + pad) + pad, ncols * (w + pad) + pad), 255, dtype="uint8")
+    for i, tile in enumerate(tiles):
+        r, c = divmod(i, ncols)
+        grid[pad + r * (h + pad): pad + r * (h + pad) + h, pad + c * (w + pad): pad + c * (w + pad) + w] = tile
+    return np.kron(grid, np.ones((scale, scale), dtype="uint8")) if scale > 1 else grid
+
+
+def show_images(images, ncols=None, title=None, ax=None, figsize=(4, 4)):
+    """Draw an image grid on ``ax`` (a new figure if None) and return the axes."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize)
+    ax.imshow(image_grid(images, ncols), cmap="gray", vmin=0, vmax=255)
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def smooth(values, window=25):
+    """Running mean over ``window`` points (shorter at the start), for noisy per-step curves."""
+    values = np.asarray(values, dtype="float64")
+    if len(values) == 0:
+        return values
+    cumsum = np.cumsum(np.insert(values, 0, 0.0))
+    idx = np.arange(1, len(values) + 1)
+    start = np.maximum(0, idx - window)
+    return (cumsum[idx] - cumsum[start]) / (idx - start)
+
+
+def plot_history(history, axes=None, window=25):
+    """Two panels: losses (d_loss, g_loss) and health (D(x), D(G(z)), and W estimate/GP if present).
+
+    What to watch for: D(x) near 1 with D(G(z)) near 0 for long means D wins and G's
+    gradient vanishes; curves that stop moving with identical samples mean mode collapse.
+    """
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(10, 3.2))
+    ax_loss, ax_health = axes
+    for key in ("d_loss", "g_loss"):
+        if key in history:
+            ax_loss.plot(smooth(history[key], window), label=key)
+    ax_loss.set_xlabel("generator iteration")
+    ax_loss.set_title("losses (running mean)")
+    ax_loss.legend(loc="upper right")
+    for key, label in (("d_real", "D(x)"), ("d_fake", "D(G(z))"), ("w_estimate", "W estimate"), ("gp", "GP")):
+        if key in history:
+            ax_health.plot(smooth(history[key], window), label=label)
+    ax_health.set_xlabel("generator iteration")
+    ax_health.set_title("discriminator health (running mean)")
+    ax_health.legend(loc="upper right")
+    return axes
+
+
+def save_gif(frames, path, fps=4, max_frames=60):
+    """Write frames (uint8 arrays) to a GIF, evenly subsampled to at most ``max_frames``; last frame kept."""
+    frames = list(frames)
+    if not frames:
+        raise ValueError("save_gif needs at least one frame.")
+    if len(frames) > max_frames:
+        keep = np.unique(np.linspace(0, len(frames) - 1, max_frames).round().astype(int))
+        frames = [frames[i] for i in keep]
+    imageio.mimsave(path, frames, duration=1000 / fps, loop=0)
+    return path
+
+
+def plot_density_1d(x, curves, ax=None, title=None):
+    """Plot named 1-D curves ``{label: values}`` over ``x`` (densities, D(x)...) on one axes."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.2))
+    for label, values in curves.items():
+        ax.plot(x, values, label=label)
+    ax.set_xlabel("x")
+    ax.legend(loc="upper left")
+    if title:
+        ax.set_title(title)
+    return ax

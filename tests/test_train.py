@@ -1,0 +1,116 @@
+"""Train steps, the trainer loop, checkpoints and divergence, on tiny data."""
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import gan_utils
+from gan_utils.models import GAN_BUILDERS
+from gan_utils.recipes import RECIPES, make_trainer
+from gan_utils.trainer import TrainingDiverged
+
+gan_utils.set_seed(0, deterministic=True)
+gan_utils.choose_precision("float32")
+
+
+def tiny_mnist(n=37, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, 256, size=(n, 28, 28)).astype(np.uint8), rng.integers(0, 10, size=n)
+
+
+def weights(model):
+    return [w.copy() for w in model.get_weights()]
+
+
+@pytest.mark.parametrize("name", list(GAN_BUILDERS))
+def test_one_epoch_of_every_recipe_with_an_odd_last_batch(name):
+    trainer = make_trainer(name, seed=1, num_samples=10)
+    images, labels = tiny_mnist(n=16 * 5 + 5)
+    before = weights(trainer.steps.generator)
+    history = trainer.fit(images, labels if trainer.steps.conditional else None, epochs=1, batch_size=16)
+    batches = 6  # five of 16, then 5
+    assert len(history["g_loss"]) == batches // RECIPES[name].d_steps
+    expected = {"d_loss", "g_loss", "d_real", "d_fake", "d_grad_norm", "g_grad_norm"}
+    if RECIPES[name].gp_weight:
+        expected.add("gp")
+    if RECIPES[name].loss == "wasserstein":
+        expected.add("w_estimate")
+    assert expected <= set(history)
+    assert all(np.isfinite(v).all() for v in history.values())
+    if history["g_loss"]:
+        assert any(not np.array_equal(a, b) for a, b in zip(before, weights(trainer.steps.generator)))
+
+
+def test_k_discriminator_steps_per_generator_step():
+    trainer = make_trainer("mlp", seed=0)
+    trainer.d_steps = 3
+    images, _ = tiny_mnist(n=8 * 7)
+    history = trainer.fit(images, epochs=1, batch_size=8)
+    assert len(history["g_loss"]) == 7 // 3
+    assert int(trainer.steps.d_optimizer.iterations.numpy()) == 7
+    assert int(trainer.steps.g_optimizer.iterations.numpy()) == 2
+
+
+def test_steps_are_not_retraced_per_batch():
+    trainer = make_trainer("mlp", seed=0)
+    images, _ = tiny_mnist(n=8 * 6 + 3)
+    trainer.fit(images, epochs=2, batch_size=8)
+    assert trainer.steps.d_step.experimental_get_tracing_count() <= 2  # full and short last batch
+    assert trainer.steps.g_step.experimental_get_tracing_count() == 1
+
+
+def test_weight_clipping_keeps_every_critic_weight_in_range():
+    trainer = make_trainer("wgan", seed=0)
+    images, _ = tiny_mnist(n=40)
+    trainer.fit(images, epochs=1, batch_size=8)
+    c = RECIPES["wgan"].clip_value
+    for v in trainer.steps.discriminator.trainable_variables:
+        assert np.abs(v.numpy()).max() <= c + 1e-7
+
+
+def test_resume_gives_the_same_weights_as_an_uninterrupted_run(tmp_path):
+    images, _ = tiny_mnist(n=40)
+    gan_utils.set_seed(5)  # as a fresh process would
+    straight = make_trainer("dcgan", out_dir=tmp_path / "a", seed=5, num_samples=4)
+    straight.fit(images, epochs=2, batch_size=16)
+    gan_utils.set_seed(5)
+    first = make_trainer("dcgan", out_dir=tmp_path / "b", seed=5, num_samples=4)
+    first.fit(images, epochs=1, batch_size=16)
+    resumed = make_trainer("dcgan", out_dir=tmp_path / "b", seed=5, num_samples=4)
+    assert int(resumed.epoch.numpy()) == 1 and len(resumed.history["g_loss"]) == 3
+    np.testing.assert_array_equal(resumed.fixed_noise.numpy(), first.fixed_noise.numpy())
+    resumed.fit(images, epochs=2, batch_size=16)
+    for a, b in zip(weights(straight.steps.generator), weights(resumed.steps.generator)):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(straight.steps.d_optimizer.variables, resumed.steps.d_optimizer.variables):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    assert straight.history == resumed.history
+
+
+def test_checkpoint_of_another_architecture_is_refused(tmp_path):
+    images, _ = tiny_mnist(n=16)
+    make_trainer("mlp", out_dir=tmp_path, seed=0).fit(images, epochs=1, batch_size=16)
+    with pytest.raises(ValueError, match="holds a run of a different model.*generator, discriminator"):
+        make_trainer("dcgan", out_dir=tmp_path, seed=0)
+
+
+def test_nan_stops_training_and_keeps_the_last_good_checkpoint(tmp_path):
+    images, _ = tiny_mnist(n=32)
+    trainer = make_trainer("mlp", out_dir=tmp_path, seed=0)
+    trainer.fit(images, epochs=1, batch_size=16)
+    good = weights(trainer.steps.generator)
+    trainer.steps.discriminator.layers[-1].kernel.assign(
+        tf.fill(trainer.steps.discriminator.layers[-1].kernel.shape, np.nan))
+    with pytest.raises(TrainingDiverged, match=r"epoch 2, iteration 3: d_loss, .* not finite .*lower learning rate"):
+        trainer.fit(images, epochs=2, batch_size=16)
+    restored = make_trainer("mlp", out_dir=tmp_path, seed=0)
+    assert int(restored.epoch.numpy()) == 1
+    for a, b in zip(good, weights(restored.steps.generator)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_labels_required_for_conditional_and_refused_otherwise():
+    images, labels = tiny_mnist(n=16)
+    with pytest.raises(ValueError, match="conditional: pass labels"):
+        make_trainer("cgan").fit(images, None, epochs=1, batch_size=8)
+    with pytest.raises(ValueError, match="not conditional"):
+        make_trainer("mlp").fit(images, labels, epochs=1, batch_size=8)
