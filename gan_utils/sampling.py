@@ -66,6 +66,6 @@ def generate_digits(generator, n, seed=0, labels=None, batch_size=500):
     for start in range(0, n, batch_size):
         size = min(batch_size, n - start)
         z = rng.normal((size, latent_dim))
-        inputs = [z, labels[start:start + size]] if conditional else z
+        inputs = [z, tf.constant(labels[start:start + size])] if conditional else z
         chunks.append(to_uint8(generator(inputs, training=False).numpy()))
     return np.concatenate(chunks), labels
