@@ -5,4 +5,3 @@ import os
 os.environ.setdefault("GAN_QUICK", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-os.environ.setdefault("MPLBACKEND", "Agg")

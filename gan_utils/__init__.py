@@ -5,7 +5,19 @@ Importing it pins Keras to the TensorFlow backend (the course's code uses
 Introduced in 00_setup.ipynb.
 """
 import os
+import sys
 
+
+def _native_logs_to_console():
+    """In a Jupyter kernel, send what C++ libraries (TensorFlow's cuInit, oneDNN and grappler
+    lines) write to file descriptor 2 to the server's console, not into the notebook's cells.
+    Python warnings, errors and progress bars still appear in the notebook."""
+    original = getattr(sys.stderr, "_original_stdstream_copy", None)
+    if original is not None:
+        os.dup2(original, 2)
+
+
+_native_logs_to_console()
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 

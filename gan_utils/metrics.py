@@ -10,7 +10,6 @@ from functools import lru_cache
 
 import keras
 import numpy as np
-from scipy import linalg
 
 from gan_utils.config import PRETRAINED_DIR
 from gan_utils.data import NUM_CLASSES, check_images, check_labels, load_mnist, to_model_range
@@ -78,12 +77,10 @@ def frechet_distance(features_a, features_b):
     a, b = np.asarray(features_a, "float64"), np.asarray(features_b, "float64")
     mu_a, mu_b = a.mean(0), b.mean(0)
     cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
-    covmean, _ = linalg.sqrtm(cov_a @ cov_b, disp=False)
-    if not np.isfinite(covmean).all():
-        offset = np.eye(len(cov_a)) * 1e-6
-        covmean = linalg.sqrtm((cov_a + offset) @ (cov_b + offset))
-    covmean = covmean.real
-    return float(np.sum((mu_a - mu_b) ** 2) + np.trace(cov_a) + np.trace(cov_b) - 2 * np.trace(covmean))
+    # Tr((S_a S_b)^½) = sum of sqrt(eigenvalues of S_a S_b): real and >= 0 for PSD matrices
+    # (clipped against round-off), and stable when the covariances are singular.
+    eigenvalues = np.linalg.eigvals(cov_a @ cov_b).real.clip(min=0)
+    return float(np.sum((mu_a - mu_b) ** 2) + np.trace(cov_a) + np.trace(cov_b) - 2 * np.sqrt(eigenvalues).sum())
 
 
 @lru_cache(maxsize=1)

@@ -24,7 +24,6 @@ def set_seed(seed, deterministic=False):
     keras.utils.set_random_seed(seed)
     if deterministic:
         tf.config.experimental.enable_op_determinism()
-    return seed
 
 
 def _cpu_supports_bf16():
