@@ -140,3 +140,62 @@ class TensorBoardLogger(Callback):
         with self.writer.as_default(step=epoch):
             self.tf.summary.image("fixed_noise_samples", grid)
         self.writer.flush()
+
+
+class QualityMeter(Callback):
+    """Score ``n`` fresh samples with the course's classifier after every epoch.
+
+    Records epoch, training seconds so far, mean confidence, smallest class share and IS
+    in ``records`` (and ``quality.json`` in ``out_dir``, so a resumed run keeps them).
+    Used for "quality vs epoch/time" plots in 02_dcgan.ipynb and the benchmarks.
+    """
+
+    def __init__(self, n=2000, out_dir=None, seed=1234):
+        import json
+        import time
+
+        self.n, self.seed, self.time, self.json = n, seed, time, json
+        self.path = Path(out_dir) / "quality.json" if out_dir is not None else None
+        self.records = json.loads(self.path.read_text()) if self.path is not None and self.path.exists() else []
+        self.started = None
+
+    def on_train_begin(self, trainer, epochs):
+        self.started = self.time.perf_counter()
+        self.offset = self.records[-1]["seconds"] if self.records else 0.0
+
+    def on_epoch_end(self, trainer, epoch):
+        from gan_utils.metrics import classify, class_histogram, inception_score
+        from gan_utils.sampling import generate_digits
+
+        seconds = self.offset + self.time.perf_counter() - self.started
+        images, _ = generate_digits(trainer.steps.generator, self.n, seed=self.seed)
+        probs = classify(images)
+        share = class_histogram(probs)
+        self.records.append({"epoch": epoch, "seconds": round(seconds, 1),
+                             "mean_confidence": float(probs.max(axis=1).mean()),
+                             "min_class_share": float(share.min()), "inception_score": inception_score(probs)})
+        if self.path is not None:
+            from gan_utils.trainer import write_json_atomically
+
+            write_json_atomically(self.path, self.records)
+
+
+class TimeBudget(Callback):
+    """Stop training after ``seconds`` of wall-clock time (checked after each generator step).
+
+    For comparisons "on the same budget" (k = 1 vs k = 5 in 01_vanilla_gan.ipynb). The
+    interrupted epoch is not checkpointed.
+    """
+
+    def __init__(self, seconds):
+        import time
+
+        self.seconds, self.clock = seconds, time.perf_counter
+        self.started = None
+
+    def on_train_begin(self, trainer, epochs):
+        self.started = self.clock()
+
+    def on_step_end(self, trainer, logs):
+        if self.clock() - self.started >= self.seconds:
+            trainer.stop_training = True

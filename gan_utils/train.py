@@ -9,11 +9,24 @@ parameters, not copies: ``loss`` (any pair in ``losses.LOSS_PAIRS``), ``label_sm
 the generator's inputs). Introduced in 01_vanilla_gan.ipynb.
 """
 import functools
+import logging
 
 import tensorflow as tf
 
 from gan_utils.losses import get_loss_pair, gradient_penalty, minimax_discriminator_loss
 from gan_utils.models import is_conditional
+
+
+class _DropRetracingWarnings(logging.Filter):
+    """Notebooks build many GANSteps (one per experiment); TensorFlow counts each new instance's
+    first trace towards its "frequent retracing" warning. Per-batch retracing would be a real bug,
+    and tests/test_train.py checks it does not happen, so that warning is dropped."""
+
+    def filter(self, record):
+        return "triggered tf.function retracing" not in record.getMessage()
+
+
+tf.get_logger().addFilter(_DropRetracingWarnings())
 
 
 class GANSteps:

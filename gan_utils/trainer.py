@@ -61,6 +61,7 @@ class Trainer:
         self.fixed_labels = tf.Variable(np.arange(num_samples, dtype="int32") % 10 if steps.conditional
                                         else np.zeros(num_samples, "int32"), trainable=False, name="fixed_labels")
         self.history = {}
+        self.stop_training = False  # a callback may set it; fit stops after the current step
         self.out_dir = Path(out_dir) if out_dir is not None else None
         self.manager = None
         if self.out_dir is not None:
@@ -145,6 +146,7 @@ class Trainer:
             raise ValueError("labels were given but the model is not conditional; pass labels=None.")
         if steps_per_epoch is not None and steps_per_epoch < self.d_steps:
             raise ValueError(f"steps_per_epoch ({steps_per_epoch}) must be at least d_steps ({self.d_steps}).")
+        self.stop_training = False
         for cb in callbacks:
             cb.on_train_begin(self, epochs)
         while int(self.epoch.numpy()) < epochs:
@@ -152,6 +154,8 @@ class Trainer:
             if steps_per_epoch is not None:
                 dataset = dataset.take(steps_per_epoch)
             self._run_epoch(dataset, callbacks)
+            if self.stop_training:  # stopped mid-epoch: that epoch is not checkpointed
+                break
             self._check_weights()
             self.epoch.assign_add(1)
             self.save()
@@ -177,3 +181,5 @@ class Trainer:
                 self.history.setdefault(key, []).append(value)
             for cb in callbacks:
                 cb.on_step_end(self, logs)
+            if self.stop_training:
+                return

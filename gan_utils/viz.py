@@ -54,19 +54,17 @@ def plot_history(history, axes=None, window=25):
     """
     if axes is None:
         _, axes = plt.subplots(1, 2, figsize=(10, 3.2))
-    ax_loss, ax_health = axes
-    for key in ("d_loss", "g_loss"):
-        if key in history:
-            ax_loss.plot(smooth(history[key], window), label=key)
-    ax_loss.set_xlabel("generator iteration")
-    ax_loss.set_title("losses (running mean)")
-    ax_loss.legend(loc="upper right")
-    for key, label in (("d_real", "D(x)"), ("d_fake", "D(G(z))"), ("w_estimate", "W estimate"), ("gp", "GP")):
-        if key in history:
-            ax_health.plot(smooth(history[key], window), label=label)
-    ax_health.set_xlabel("generator iteration")
-    ax_health.set_title("discriminator health (running mean)")
-    ax_health.legend(loc="upper right")
+    panels = ((("d_loss", "d_loss"), ("g_loss", "g_loss")),
+              (("d_real", "D(x)"), ("d_fake", "D(G(z))"), ("w_estimate", "W estimate"), ("gp", "GP")))
+    titles = ("losses (running mean)", "discriminator health (running mean)")
+    for ax, keys, title in zip(axes, panels, titles):
+        for key, label in keys:
+            if key in history:
+                ax.plot(smooth(history[key], window), label=label)
+        ax.set_xlabel("generator iteration")
+        ax.set_title(title)
+        if ax.lines:
+            ax.legend(loc="upper right")
     return axes
 
 

@@ -114,3 +114,17 @@ def test_labels_required_for_conditional_and_refused_otherwise():
         make_trainer("cgan").fit(images, None, epochs=1, batch_size=8)
     with pytest.raises(ValueError, match="not conditional"):
         make_trainer("mlp").fit(images, labels, epochs=1, batch_size=8)
+
+
+def test_a_callback_can_stop_training_mid_epoch_without_checkpointing(tmp_path):
+    from gan_utils.callbacks import Callback
+
+    class StopAfterTwo(Callback):
+        def on_step_end(self, trainer, logs):
+            trainer.stop_training = len(trainer.history["g_loss"]) >= 2
+
+    images, _ = tiny_mnist(n=80)
+    trainer = make_trainer("mlp", out_dir=tmp_path, seed=0)
+    trainer.fit(images, epochs=3, batch_size=8, callbacks=[StopAfterTwo()])
+    assert len(trainer.history["g_loss"]) == 2 and int(trainer.epoch.numpy()) == 0
+    assert not (tmp_path / "checkpoints" / "checkpoint").exists()

@@ -1,0 +1,37 @@
+"""Frames and GIF, TensorBoard events, progress, and the quality meter."""
+import imageio.v2 as imageio
+import numpy as np
+
+import gan_utils
+from gan_utils.callbacks import FrameSaver, ProgressBar, QualityMeter, TensorBoardLogger
+from gan_utils.recipes import make_trainer
+
+gan_utils.choose_precision("float32")
+
+
+def tiny(n=24):
+    return np.random.default_rng(0).integers(0, 256, size=(n, 28, 28)).astype(np.uint8)
+
+
+def test_frames_gif_and_tensorboard(tmp_path):
+    trainer = make_trainer("mlp", out_dir=tmp_path / "run", num_samples=9)
+    saver = FrameSaver(tmp_path / "run", scale=2, max_frames=3)
+    trainer.fit(tiny(), epochs=4, batch_size=8,
+                callbacks=[saver, TensorBoardLogger(tmp_path / "tb"), ProgressBar(3)])
+    assert [p.name for p in saver.frame_paths()] == [f"epoch_{i:04d}.png" for i in range(5)]
+    frame = imageio.imread(saver.frame_paths()[0])
+    assert frame.shape == (2 * (3 * 30 + 2), 2 * (3 * 30 + 2))  # 3x3 grid of 28-px tiles, 2-px padding, x2
+    gif = imageio.mimread(tmp_path / "run" / "training.gif")
+    assert len(gif) == 3  # bounded by max_frames
+    events = list((tmp_path / "tb").glob("events.out.tfevents.*"))
+    assert events and events[0].stat().st_size > 1000
+
+
+def test_quality_meter_records_and_persists(tmp_path):
+    trainer = make_trainer("mlp", out_dir=tmp_path, num_samples=4)
+    meter = QualityMeter(n=50, out_dir=tmp_path)
+    trainer.fit(tiny(), epochs=2, batch_size=8, callbacks=[meter])
+    assert [r["epoch"] for r in meter.records] == [1, 2]
+    assert all(0 <= r["min_class_share"] <= 0.1 for r in meter.records)  # the smallest of 10 shares
+    assert all(0.1 <= r["mean_confidence"] <= 1 and 1 <= r["inception_score"] <= 10 for r in meter.records)
+    assert QualityMeter(out_dir=tmp_path).records == meter.records
