@@ -17,6 +17,7 @@ import tensorflow as tf
 from gan_utils.data import load_mnist, make_dataset
 from gan_utils.models import build_dcgan_discriminator, build_dcgan_generator
 from gan_utils.recipes import make_trainer
+from gan_utils.train import GANSteps
 
 BATCH = 256
 
@@ -43,10 +44,18 @@ def tutorial_step_fn():
     return train_step, generator
 
 
-def course_step_fn(name):
-    """One Algorithm-1 iteration of the course (d_steps discriminator steps, one generator step)."""
+def course_step_fn(name, simultaneous=False):
+    """One Algorithm-1 iteration of the course (d_steps discriminator steps, one generator step),
+    or with ``simultaneous=True`` one joint update (the tutorial's scheme, k = 1)."""
     trainer = make_trainer(name)
     steps, k = trainer.steps, trainer.d_steps
+    if simultaneous:
+        joint = GANSteps(steps.generator, steps.discriminator, steps.g_optimizer, steps.d_optimizer, simultaneous=True)
+
+        def step(images, labels):
+            float(joint.joint_step(images)["g_loss"])
+
+        return step, 1
 
     def step(images, labels):
         for _ in range(k):
@@ -122,6 +131,14 @@ def main():
     step, _ = course_step_fn("dcgan")
     rows.append((f"DCGAN, gan_utils step ({fast})", throughput(step, data, steps=args.steps, repeats=args.repeats),
                  course_flops, peak_fast))
+    keras.mixed_precision.set_global_policy("float32")
+    step, _ = course_step_fn("dcgan", simultaneous=True)
+    rows.append(("DCGAN, gan_utils simultaneous (float32)", throughput(step, data, steps=args.steps,
+                                                                      repeats=args.repeats), tutorial_flops, peak32))
+    gan_utils.choose_precision("auto")
+    step, _ = course_step_fn("dcgan", simultaneous=True)
+    rows.append((f"DCGAN, gan_utils simultaneous ({fast})", throughput(step, data, steps=args.steps,
+                                                                      repeats=args.repeats), tutorial_flops, peak_fast))
     others = []
     for name in ("mlp", "wgan-gp", "cgan"):
         step, k = course_step_fn(name)

@@ -125,8 +125,12 @@ class TensorBoardLogger(Callback):
     """Write every metric per generator iteration and the fixed-noise grid per epoch for TensorBoard."""
 
     def __init__(self, log_dir):
+        import importlib.util
+
         import tensorflow as tf
 
+        if importlib.util.find_spec("tensorboard") is None:
+            raise ImportError("TensorBoardLogger needs the tensorboard package: pip install tensorboard")
         self.tf = tf
         self.writer = tf.summary.create_file_writer(str(log_dir))
 

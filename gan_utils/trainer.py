@@ -54,6 +54,8 @@ class Trainer:
     def __init__(self, steps, d_steps=1, out_dir=None, max_to_keep=3, num_samples=16, seed=0):
         if d_steps < 1:
             raise ValueError(f"d_steps must be at least 1, got {d_steps}.")
+        if steps.simultaneous and d_steps != 1:
+            raise ValueError("simultaneous updates need d_steps = 1.")
         self.steps, self.d_steps, self.seed = steps, int(d_steps), int(seed)
         self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
         self.iteration = tf.Variable(0, dtype=tf.int64, trainable=False, name="iteration")
@@ -169,11 +171,15 @@ class Trainer:
         d_logs, taken = None, 0
         for batch in dataset:
             real, labels = batch if self.steps.conditional else (batch, None)
-            d_logs = self.steps.d_step(real, labels) if labels is not None else self.steps.d_step(real)
-            taken += 1
-            if taken % self.d_steps:
-                continue
-            g_logs = self.steps.g_step(tf.shape(real)[0])
+            if self.steps.simultaneous:  # one joint update per batch (k = 1)
+                d_logs = self.steps.joint_step(real, labels) if labels is not None else self.steps.joint_step(real)
+                g_logs = {}
+            else:
+                d_logs = self.steps.d_step(real, labels) if labels is not None else self.steps.d_step(real)
+                taken += 1
+                if taken % self.d_steps:
+                    continue
+                g_logs = self.steps.g_step(tf.shape(real)[0])
             logs = {k: float(v) for k, v in {**d_logs, **g_logs}.items()}
             self._check_finite(logs)
             self.iteration.assign_add(1)

@@ -128,3 +128,22 @@ def test_a_callback_can_stop_training_mid_epoch_without_checkpointing(tmp_path):
     trainer.fit(images, epochs=3, batch_size=8, callbacks=[StopAfterTwo()])
     assert len(trainer.history["g_loss"]) == 2 and int(trainer.epoch.numpy()) == 0
     assert not (tmp_path / "checkpoints" / "checkpoint").exists()
+
+
+def test_simultaneous_step_updates_both_networks_once_per_batch():
+    from gan_utils.models import build_dcgan_discriminator, build_dcgan_generator
+    from gan_utils.train import GANSteps
+    from gan_utils.trainer import Trainer
+    import keras
+
+    steps = GANSteps(build_dcgan_generator(), build_dcgan_discriminator(), keras.optimizers.Adam(2e-4),
+                     keras.optimizers.Adam(2e-4), simultaneous=True)
+    images, _ = tiny_mnist(n=21)
+    history = Trainer(steps).fit(images, epochs=1, batch_size=8)
+    assert len(history["g_loss"]) == 3 and {"d_real", "d_fake", "g_grad_norm"} <= set(history)
+    assert int(steps.g_optimizer.iterations.numpy()) == int(steps.d_optimizer.iterations.numpy()) == 3
+    with pytest.raises(ValueError, match="need d_steps = 1"):
+        Trainer(steps, d_steps=2)
+    with pytest.raises(ValueError, match="WGANs need separate critic steps"):
+        GANSteps(build_dcgan_generator(), build_dcgan_discriminator(), keras.optimizers.Adam(), keras.optimizers.Adam(),
+                 gp_weight=10.0, simultaneous=True)
