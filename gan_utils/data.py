@@ -161,9 +161,9 @@ def sample_ring(n, modes=8, radius=2.0, std=0.02, rng=None):
 
 
 def ring_coverage(points, modes=8, radius=2.0, std=0.02, min_share=0.01):
-    """Count ring modes that receive at least ``min_share`` of the points within 3 std... of a centre.
+    """Count the ring's modes that receive at least ``min_share`` of the points.
 
-    A point belongs to its nearest centre if it is closer than ``max(3*std, 0.1*radius)``;
+    A point counts for its nearest centre if it lies within ``max(3*std, 0.1*radius)`` of it;
     returns ``(covered_modes, share_of_points_near_any_mode)``.
     """
     points = np.asarray(points, dtype="float32")
