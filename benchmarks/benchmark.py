@@ -11,7 +11,6 @@ import time
 
 import gan_utils
 import keras
-import numpy as np
 import tensorflow as tf
 
 from gan_utils.data import load_mnist, make_dataset

@@ -18,17 +18,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from gan_utils.data import load_mnist, make_dataset  # noqa: E402
-from gan_utils.metrics import class_histogram, classify  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from gan_utils.metrics import score_generator  # noqa: E402
 from gan_utils.recipes import make_trainer  # noqa: E402
-from gan_utils.sampling import generate_digits  # noqa: E402
 
 import benchmark  # noqa: E402  (the tutorial's step, rewritten)
-
-
-def score(generator):
-    images, _ = generate_digits(generator, 2000, seed=1234)
-    probs = classify(images)
-    return float(probs.max(axis=1).mean()), float(class_histogram(probs).min())
 
 
 def run_arm(name, epoch_fn, generator, max_seconds):
@@ -39,8 +34,9 @@ def run_arm(name, epoch_fn, generator, max_seconds):
         epoch_fn(epoch)
         trained += time.perf_counter() - start
         epoch += 1
-        confidence, share = score(generator)
-        log.append({"epoch": epoch, "seconds": round(trained, 1), "mean_confidence": confidence, "min_class_share": share})
+        quality = score_generator(generator)
+        confidence, share = quality["mean_confidence"], quality["min_class_share"]
+        log.append({"epoch": epoch, "seconds": round(trained, 1), **quality})
         print(f"{name}: epoch {epoch}, {trained:.0f} s, confidence {confidence:.3f}, smallest share {share:.3f}", flush=True)
         if confidence >= 0.9 and share >= 0.05:
             break
@@ -68,7 +64,7 @@ def main():
 
     def tutorial_epoch(epoch):
         # The tutorial's noise has a fixed BATCH_SIZE, so it drops the short last batch.
-        for batch in make_dataset(images, batch_size=256, seed=epoch).filter(lambda x: tf_shape0(x) == 256):
+        for batch in make_dataset(images, batch_size=256, seed=epoch).filter(lambda x: tf.shape(x)[0] == 256):
             step(batch)
 
     budget = 3 * course_log[-1]["seconds"] + 1
@@ -88,12 +84,6 @@ def main():
     fig.tight_layout()
     fig.savefig(args.out.with_suffix(".png"), dpi=90)
     print(json.dumps({k: v[-1] for k, v in result.items() if isinstance(v, list)}))
-
-
-def tf_shape0(x):
-    import tensorflow as tf
-
-    return tf.shape(x)[0]
 
 
 if __name__ == "__main__":

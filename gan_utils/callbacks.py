@@ -3,6 +3,8 @@
 A callback may define ``on_train_begin(trainer, epochs)``, ``on_step_end(trainer, logs)``,
 ``on_epoch_end(trainer, epoch)`` and ``on_train_end(trainer)``. Introduced in 01_vanilla_gan.ipynb.
 """
+import json
+import time
 from pathlib import Path
 
 import imageio.v2 as imageio
@@ -155,32 +157,23 @@ class QualityMeter(Callback):
     """
 
     def __init__(self, n=2000, out_dir=None, seed=1234):
-        import json
-        import time
-
-        self.n, self.seed, self.time, self.json = n, seed, time, json
+        self.n, self.seed = n, seed
         self.path = Path(out_dir) / "quality.json" if out_dir is not None else None
         self.records = json.loads(self.path.read_text()) if self.path is not None and self.path.exists() else []
-        self.started = None
+        self.started = self.offset = None
 
     def on_train_begin(self, trainer, epochs):
-        self.started = self.time.perf_counter()
+        self.started = time.perf_counter()
         self.offset = self.records[-1]["seconds"] if self.records else 0.0
 
     def on_epoch_end(self, trainer, epoch):
-        from gan_utils.metrics import classify, class_histogram, inception_score
-        from gan_utils.sampling import generate_digits
+        from gan_utils.metrics import score_generator
+        from gan_utils.trainer import write_json_atomically
 
-        seconds = self.offset + self.time.perf_counter() - self.started
-        images, _ = generate_digits(trainer.steps.generator, self.n, seed=self.seed)
-        probs = classify(images)
-        share = class_histogram(probs)
+        seconds = self.offset + time.perf_counter() - self.started
         self.records.append({"epoch": epoch, "seconds": round(seconds, 1),
-                             "mean_confidence": float(probs.max(axis=1).mean()),
-                             "min_class_share": float(share.min()), "inception_score": inception_score(probs)})
+                             **score_generator(trainer.steps.generator, self.n, self.seed)})
         if self.path is not None:
-            from gan_utils.trainer import write_json_atomically
-
             write_json_atomically(self.path, self.records)
 
 
@@ -192,14 +185,11 @@ class TimeBudget(Callback):
     """
 
     def __init__(self, seconds):
-        import time
-
-        self.seconds, self.clock = seconds, time.perf_counter
-        self.started = None
+        self.seconds, self.started = seconds, None
 
     def on_train_begin(self, trainer, epochs):
-        self.started = self.clock()
+        self.started = time.perf_counter()
 
     def on_step_end(self, trainer, logs):
-        if self.clock() - self.started >= self.seconds:
+        if time.perf_counter() - self.started >= self.seconds:
             trainer.stop_training = True

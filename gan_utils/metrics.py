@@ -120,6 +120,17 @@ def evaluate_samples(images, labels=None):
     return result
 
 
+def score_generator(generator, n=2000, seed=1234):
+    """Quick per-epoch check of a generator on ``n`` fresh samples: mean confidence, smallest class
+    share and IS. Used by ``callbacks.QualityMeter`` and ``benchmarks/time_to_digits.py``."""
+    from gan_utils.sampling import generate_digits
+
+    images, _ = generate_digits(generator, n, seed=seed)
+    probs = classify(images)
+    return {"mean_confidence": float(probs.max(axis=1).mean()), "min_class_share": float(class_histogram(probs).min()),
+            "inception_score": inception_score(probs)}
+
+
 def meets_quality_bar(result, min_confidence=0.9, min_share=0.05):
     """The course's bar: every digit >= ``min_share`` of samples and mean confidence >= ``min_confidence``."""
     return result["min_class_share"] >= min_share and result["mean_confidence"] >= min_confidence
