@@ -127,3 +127,12 @@ def get_loss_pair(name):
     if name not in LOSS_PAIRS:
         raise ValueError(f"Unknown loss {name!r}; choose one of {', '.join(LOSS_PAIRS)}.")
     return LOSS_PAIRS[name]
+
+
+def feature_matching_loss(real_features, fake_features):
+    """Feature matching (Salimans et al. 2016, §3.1), a generator loss played against the usual
+    discriminator loss: L_G = ‖ mean_x f(x) − mean_z f(G(z)) ‖², f = an intermediate layer of D.
+    03_training_pitfalls.ipynb; used by ``remedies.FeatureMatchingSteps``."""
+    real_mean = tf.reduce_mean(tf.cast(real_features, tf.float32), axis=0)
+    fake_mean = tf.reduce_mean(tf.cast(fake_features, tf.float32), axis=0)
+    return tf.reduce_sum(tf.square(real_mean - fake_mean))

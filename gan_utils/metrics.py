@@ -122,13 +122,17 @@ def evaluate_samples(images, labels=None):
 
 def score_generator(generator, n=2000, seed=1234):
     """Quick per-epoch check of a generator on ``n`` fresh samples: mean confidence, smallest class
-    share and IS. Used by ``callbacks.QualityMeter`` and ``benchmarks/time_to_digits.py``."""
+    share and IS, plus the requested-digit accuracy for a conditional generator (n/10 of each digit).
+    Used by ``callbacks.QualityMeter`` and ``benchmarks/time_to_digits.py``."""
     from gan_utils.sampling import generate_digits
 
-    images, _ = generate_digits(generator, n, seed=seed)
+    images, labels = generate_digits(generator, n, seed=seed)
     probs = classify(images)
-    return {"mean_confidence": float(probs.max(axis=1).mean()), "min_class_share": float(class_histogram(probs).min()),
-            "inception_score": inception_score(probs)}
+    result = {"mean_confidence": float(probs.max(axis=1).mean()), "min_class_share": float(class_histogram(probs).min()),
+              "inception_score": inception_score(probs)}
+    if labels is not None:
+        result["requested_accuracy"] = float((probs.argmax(axis=1) == labels).mean())
+    return result
 
 
 def meets_quality_bar(result, min_confidence=0.9, min_share=0.05):

@@ -35,8 +35,9 @@ RECIPES = {
     "mlp": Recipe(),
     "dcgan": Recipe(),
     "wgan": Recipe(loss="wasserstein", d_steps=5, clip_value=0.01, g_optimizer=rmsprop(), d_optimizer=rmsprop()),
+    # Gulrajani et al.'s MNIST code: Adam 1e-4, beta_1 = 0.5, beta_2 = 0.9 (their Algorithm 1 has beta_1 = 0)
     "wgan-gp": Recipe(loss="wasserstein", d_steps=5, gp_weight=10.0,
-                      g_optimizer=adam(1e-4, 0.0, 0.9), d_optimizer=adam(1e-4, 0.0, 0.9)),
+                      g_optimizer=adam(1e-4, 0.5, 0.9), d_optimizer=adam(1e-4, 0.5, 0.9)),
     "cgan": Recipe(),
 }
 

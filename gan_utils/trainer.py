@@ -60,8 +60,10 @@ class Trainer:
         self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
         self.iteration = tf.Variable(0, dtype=tf.int64, trainable=False, name="iteration")
         self.fixed_noise = tf.Variable(steps.noise(num_samples), trainable=False, name="fixed_noise")
-        self.fixed_labels = tf.Variable(np.arange(num_samples, dtype="int32") % 10 if steps.conditional
-                                        else np.zeros(num_samples, "int32"), trainable=False, name="fixed_labels")
+        # conditional models: digit d fills row d of a 10-column grid (0,…,0, 1,…,1, …)
+        labels = np.repeat(np.arange(10, dtype="int32"), -(-num_samples // 10))[:num_samples]
+        self.fixed_labels = tf.Variable(labels if steps.conditional else np.zeros(num_samples, "int32"),
+                                        trainable=False, name="fixed_labels")
         self.history = {}
         self.stop_training = False  # a callback may set it; fit stops after the current step
         self.out_dir = Path(out_dir) if out_dir is not None else None

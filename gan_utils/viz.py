@@ -91,3 +91,23 @@ def plot_density_1d(x, curves, ax=None, title=None):
     if title:
         ax.set_title(title)
     return ax
+
+
+def plot_quality(records, ax=None, bars=None):
+    """The per-epoch quality log of ``callbacks.QualityMeter``: mean confidence, 10 x smallest class
+    share and, for conditional models, requested-digit accuracy; dotted lines at the course's bars
+    (0.9 confidence, 5 % share) or at ``bars`` {key: value}. Used from 05_conditional_gan.ipynb on."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 3.2))
+    epochs = [r["epoch"] for r in records]
+    curves = {"mean_confidence": ("mean confidence", 1.0), "min_class_share": ("10 x smallest class share", 10.0),
+              "requested_accuracy": ("requested-digit accuracy", 1.0)}
+    for key, (label, factor) in curves.items():
+        if records and key in records[0]:
+            ax.plot(epochs, [factor * r[key] for r in records], "o-", ms=3, label=label)
+    for value in (bars or {"mean_confidence": 0.9, "min_class_share": 0.5}).values():
+        ax.axhline(value, color="gray", ls=":")
+    ax.set_xlabel("epoch")
+    ax.set_title("quality of 2,000 samples per epoch")
+    ax.legend(fontsize=8)
+    return ax

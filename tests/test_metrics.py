@@ -65,3 +65,11 @@ def test_one_image_per_class_is_flagged_by_fid_not_by_is(test_split):
 def test_bad_images_for_metrics(images, message):
     with pytest.raises(ValueError, match=message):
         metrics.evaluate_samples(images)
+
+
+def test_score_generator_reports_requested_accuracy_for_conditional_models():
+    from gan_utils.models import build_conditional_generator, build_mlp_generator
+
+    conditional = metrics.score_generator(build_conditional_generator(), n=20)
+    assert 0.0 <= conditional["requested_accuracy"] <= 1.0
+    assert "requested_accuracy" not in metrics.score_generator(build_mlp_generator(), n=20)

@@ -147,3 +147,9 @@ def test_simultaneous_step_updates_both_networks_once_per_batch():
     with pytest.raises(ValueError, match="WGANs need separate critic steps"):
         GANSteps(build_dcgan_generator(), build_dcgan_discriminator(), keras.optimizers.Adam(), keras.optimizers.Adam(),
                  gp_weight=10.0, simultaneous=True)
+
+
+def test_conditional_fixed_grid_has_one_digit_per_row():
+    trainer = make_trainer("cgan", num_samples=100)
+    labels = trainer.fixed_labels.numpy().reshape(10, 10)
+    assert (labels == np.arange(10)[:, None]).all()

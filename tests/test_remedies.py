@@ -1,0 +1,104 @@
+"""Remedies of 03 (feature matching, minibatch discrimination, BatchNorm in G) and the 1-D distances of 04."""
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import gan_utils
+from gan_utils import divergences, losses, models, remedies
+from gan_utils.data import gaussian_pdf
+
+gan_utils.set_seed(0, deterministic=True)
+gan_utils.choose_precision("float32")
+
+
+def numpy_minibatch_features(f, tensor, num_kernels, kernel_dim):
+    m = (f @ tensor).reshape(len(f), num_kernels, kernel_dim)
+    out = np.zeros((len(f), num_kernels))
+    for i in range(len(f)):
+        for j in range(len(f)):
+            if i != j:
+                out[i] += np.exp(-np.abs(m[i] - m[j]).sum(axis=-1))
+    return np.concatenate([f, out], axis=1)
+
+
+def test_minibatch_discrimination_matches_its_formula():
+    layer = remedies.MinibatchDiscrimination(num_kernels=4, kernel_dim=3)
+    f = np.random.default_rng(0).normal(size=(6, 5)).astype("float32")
+    out = layer(f).numpy()
+    expected = numpy_minibatch_features(f, layer.tensor.numpy(), 4, 3)
+    assert out.shape == (6, 9)
+    np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_minibatch_discrimination_flags_a_collapsed_batch():
+    layer = remedies.MinibatchDiscrimination(num_kernels=4, kernel_dim=3)
+    identical = np.ones((8, 5), "float32")
+    spread = 100 * np.random.default_rng(1).normal(size=(8, 5)).astype("float32")
+    np.testing.assert_allclose(layer(identical).numpy()[:, 5:], 7.0, rtol=1e-6)  # 7 identical neighbours
+    assert layer(spread).numpy()[:, 5:].max() < 0.5
+
+
+def test_minibatch_discriminator_saves_and_loads(tmp_path):
+    d = remedies.build_minibatch_discriminator(hidden=(16,), num_kernels=4, kernel_dim=2)
+    x = np.random.default_rng(0).uniform(-1, 1, size=(5, 28, 28, 1)).astype("float32")
+    d.save(tmp_path / "d.keras")
+    again = keras.models.load_model(tmp_path / "d.keras")
+    np.testing.assert_allclose(again(x).numpy(), d(x).numpy(), rtol=1e-6)
+    assert d.output_shape == (None, 1)
+
+
+def test_feature_matching_loss_golden_value():
+    real = tf.constant([[1.0, 2.0], [3.0, 4.0]])       # mean (2, 3)
+    fake = tf.constant([[0.0, 0.0], [2.0, 2.0]])       # mean (1, 1)
+    assert float(losses.feature_matching_loss(real, fake)) == pytest.approx(1.0 + 4.0)
+
+
+def test_feature_matching_steps_match_the_stored_real_features():
+    g = models.build_mlp_generator(latent_dim=8, hidden=(16,))
+    d = models.build_mlp_discriminator(hidden=(12,))
+    steps = remedies.FeatureMatchingSteps(g, d, keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3), seed=3)
+    real = np.random.default_rng(0).uniform(-1, 1, size=(10, 28, 28, 1)).astype("float32")
+    before = [w.copy() for w in g.get_weights()]
+    steps.d_step(real)
+    np.testing.assert_allclose(steps.real_feature_mean.numpy(), steps.features(real).numpy().mean(axis=0), rtol=1e-5)
+    assert steps.real_feature_mean.shape == (12,)
+    logs = steps.g_step(10)
+    assert np.isfinite(float(logs["g_loss"])) and float(logs["g_loss"]) > 0
+    assert any(not np.array_equal(a, b) for a, b in zip(before, g.get_weights()))
+
+
+def test_feature_matching_refuses_conditional_models():
+    with pytest.raises(ValueError, match="unconditional"):
+        remedies.FeatureMatchingSteps(models.build_conditional_generator(), models.build_conditional_discriminator(),
+                                      keras.optimizers.Adam(), keras.optimizers.Adam())
+
+
+def test_batchnorm_mlp_generator_shape_and_layers():
+    g = remedies.build_batchnorm_mlp_generator(latent_dim=8, hidden=(16, 32))
+    assert g.output_shape == (None, 28, 28, 1)
+    assert sum(isinstance(layer, keras.layers.BatchNormalization) for layer in g.layers) == 2
+
+
+def test_wgan_generator_parameter_count():
+    # Dense 100->6272 (no bias) + BN, ConvT 128->64, BN, ConvT 64->32, BN, ConvT 32->1; kernels 5x5, no biases
+    expected = 100 * 6272 + 4 * 6272 + 25 * 128 * 64 + 4 * 64 + 25 * 64 * 32 + 4 * 32 + 25 * 32
+    assert models.build_wgan_generator().count_params() == expected == 909_472
+
+
+def test_jsd_saturates_and_w1_grows_with_distance():
+    xs = np.linspace(-3, 13, 16001)
+    p = gaussian_pdf(xs, 0.0, 0.1)
+    for shift in (2.0, 5.0, 10.0):
+        q = gaussian_pdf(xs, shift, 0.1)
+        assert divergences.jensen_shannon(p, q, xs) == pytest.approx(np.log(2), abs=1e-6)
+        assert divergences.wasserstein_1(p, q, xs) == pytest.approx(shift, rel=1e-3)
+    q = gaussian_pdf(xs, 0.05, 0.1)
+    assert divergences.jensen_shannon(p, q, xs) == pytest.approx(divergences.jensen_shannon(q, p, xs))
+    assert divergences.jensen_shannon(p, p, xs) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_divergences_refuse_an_empty_density():
+    xs = np.linspace(0, 1, 11)
+    with pytest.raises(ValueError, match="positive mass"):
+        divergences.jensen_shannon(np.zeros(11), np.ones(11), xs)
