@@ -136,3 +136,11 @@ def feature_matching_loss(real_features, fake_features):
     real_mean = tf.reduce_mean(tf.cast(real_features, tf.float32), axis=0)
     fake_mean = tf.reduce_mean(tf.cast(fake_features, tf.float32), axis=0)
     return tf.reduce_sum(tf.square(real_mean - fake_mean))
+
+
+def auxiliary_classifier_loss(labels, class_logits):
+    """AC-GAN class loss (Odena et al. 2017): L_cls = −mean log softmax(c(x))[y], cross-entropy of the
+    discriminator's class logits c(x) against the digit y. D minimises it on real digits (learn to recognise
+    them), G on its fakes for the requested digit (draw a recognisable y). 05_conditional_gan.ipynb."""
+    return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
+        labels=tf.cast(labels, tf.int32), logits=tf.cast(class_logits, tf.float32)))

@@ -132,13 +132,31 @@ def build_conditional_generator(latent_dim=LATENT_DIM, num_classes=NUM_CLASSES, 
 
 
 def build_conditional_discriminator(input_shape=IMAGE_SHAPE, num_classes=NUM_CLASSES, filters=(64, 128),
-                                    kernel_size=5, dropout=0.3, name="conditional_discriminator"):
-    """cGAN discriminator: the label is embedded as a 28x28 plane stacked on the image."""
+                                    kernel_size=5, dropout=0.3, auxiliary_classifier=True,
+                                    name="conditional_discriminator"):
+    """cGAN discriminator D(x, y) with a projection head (Miyato & Koyama, 2018): the DCGAN discriminator's
+    convolutions give features phi(x), and the logit is w·phi(x) + b + e_y·phi(x) with e_y a learned vector
+    per digit, so a digit scores high only together with its own label.
+
+    With ``auxiliary_classifier`` (AC-GAN, Odena et al., 2017) it has a second output, class logits
+    c(x) = V·phi(x), trained to recognise the digit (see ``conditional.AuxiliaryClassifierSteps``).
+    05_conditional_gan.ipynb.
+    """
     image = keras.Input(input_shape, name="image")
     label = keras.Input((), dtype="int32", name="label")
-    plane = layers.Reshape((*input_shape[:2], 1))(layers.Embedding(num_classes, input_shape[0] * input_shape[1])(label))
-    x = layers.Concatenate()([image, plane])
-    return keras.Model([image, label], _conv_discriminator_body(x, filters, kernel_size, dropout), name=name)
+    x = image
+    for f in filters:
+        x = layers.LeakyReLU()(layers.Conv2D(f, kernel_size, strides=2, padding="same")(x))
+        if dropout:
+            x = layers.Dropout(dropout)(x)
+    features = layers.Activation("linear", dtype="float32", name="features")(layers.Flatten()(x))
+    unconditional = layers.Dense(1, dtype="float32", name="unconditional_logit")(features)
+    label_vector = layers.Embedding(num_classes, features.shape[-1], dtype="float32", name="label_projection")(label)
+    projection = layers.Dot(axes=1, dtype="float32", name="projection")([features, label_vector])
+    logit = layers.Add(dtype="float32", name="logit")([unconditional, projection])
+    if auxiliary_classifier:
+        return keras.Model([image, label], [logit, layers.Dense(num_classes, dtype="float32", name="class_logits")(features)], name=name)
+    return keras.Model([image, label], logit, name=name)
 
 
 def is_conditional(model):

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import keras
 
+from gan_utils.conditional import AuxiliaryClassifierSteps
 from gan_utils.models import build_gan
 from gan_utils.train import GANSteps
 from gan_utils.trainer import Trainer
@@ -29,6 +30,7 @@ class Recipe:
     gp_weight: float = 0.0
     g_optimizer: object = field(default_factory=adam)
     d_optimizer: object = field(default_factory=adam)
+    steps_class: type = GANSteps
 
 
 RECIPES = {
@@ -38,7 +40,7 @@ RECIPES = {
     # Gulrajani et al.'s MNIST code: Adam 1e-4, beta_1 = 0.5, beta_2 = 0.9 (their Algorithm 1 has beta_1 = 0)
     "wgan-gp": Recipe(loss="wasserstein", d_steps=5, gp_weight=10.0,
                       g_optimizer=adam(1e-4, 0.5, 0.9), d_optimizer=adam(1e-4, 0.5, 0.9)),
-    "cgan": Recipe(),
+    "cgan": Recipe(steps_class=AuxiliaryClassifierSteps),
 }
 
 
@@ -46,7 +48,7 @@ def make_trainer(name, out_dir=None, seed=0, max_to_keep=3, num_samples=None):
     """Build models, optimizers, steps and ``Trainer`` for a model name ('mlp', 'dcgan', ...)."""
     generator, discriminator = build_gan(name)
     recipe = RECIPES[name]
-    steps = GANSteps(generator, discriminator, recipe.g_optimizer(), recipe.d_optimizer(), loss=recipe.loss,
+    steps = recipe.steps_class(generator, discriminator, recipe.g_optimizer(), recipe.d_optimizer(), loss=recipe.loss,
                      clip_value=recipe.clip_value, gp_weight=recipe.gp_weight, seed=seed)
     return Trainer(steps, d_steps=recipe.d_steps, out_dir=out_dir, max_to_keep=max_to_keep,
                    num_samples=num_samples or (100 if steps.conditional else 64), seed=seed)

@@ -1,4 +1,5 @@
 """Output shapes and parameter counts of every builder."""
+import keras
 import numpy as np
 import pytest
 
@@ -39,8 +40,22 @@ def test_every_gan_produces_images_and_logits(name):
     images = g([z, labels] if models.is_conditional(g) else z).numpy()
     assert images.shape == (batch, 28, 28, 1)
     assert images.min() >= -1 and images.max() <= 1
-    logits = d([images, labels] if models.is_conditional(d) else images).numpy()
-    assert logits.shape == (batch, 1)
+    outputs = d([images, labels] if models.is_conditional(d) else images)
+    if name == "cgan":  # AC-GAN: [real/fake logit, class logits]
+        outputs, class_logits = outputs
+        assert class_logits.shape == (batch, 10)
+    assert outputs.numpy().shape == (batch, 1)
+
+
+def test_projection_discriminator_logit_is_unconditional_part_plus_label_projection():
+    d = models.build_conditional_discriminator(auxiliary_classifier=False, dropout=0.0)
+    images = np.random.default_rng(1).uniform(-1, 1, size=(2, 28, 28, 1)).astype("float32")
+    labels = np.array([3, 7], dtype="int32")
+    features = keras.Model(d.inputs[0], d.get_layer("features").output)(images).numpy()
+    w, b = d.get_layer("unconditional_logit").get_weights()
+    e = d.get_layer("label_projection").get_weights()[0][labels]
+    expected = features @ w + b + (features * e).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(d([images, labels]).numpy(), expected, rtol=1e-4, atol=1e-5)
 
 
 def test_mlp_parameter_count():

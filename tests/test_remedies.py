@@ -102,3 +102,42 @@ def test_divergences_refuse_an_empty_density():
     xs = np.linspace(0, 1, 11)
     with pytest.raises(ValueError, match="positive mass"):
         divergences.jensen_shannon(np.zeros(11), np.ones(11), xs)
+
+
+def test_balanced_subset_and_a_short_classifier_run():
+    from gan_utils import synthetic
+    from gan_utils.data import load_mnist
+
+    x, y = load_mnist(split="test")
+    images, labels = synthetic.balanced_subset(x, y, per_class=5, seed=1)
+    assert images.shape == (50, 28, 28) and (np.bincount(labels, minlength=10) == 5).all()
+    again, _ = synthetic.balanced_subset(x, y, per_class=5, seed=1)
+    assert np.array_equal(images, again)
+    with pytest.raises(ValueError, match="requested"):
+        synthetic.balanced_subset(x[:20], y[:20], per_class=5)
+    model = synthetic.train_classifier_on(images, labels, steps=3, batch_size=16)
+    assert model.output_shape == (None, 10)
+
+
+def test_auxiliary_classifier_loss_golden_value():
+    logits = tf.constant([[0.0, 0.0], [np.log(3.0), 0.0]])   # softmax: (1/2, 1/2), (3/4, 1/4)
+    expected = -(np.log(0.5) + np.log(0.25)) / 2             # labels 0 and 1
+    assert float(losses.auxiliary_classifier_loss(tf.constant([0, 1]), logits)) == pytest.approx(expected, rel=1e-6)
+
+
+def test_auxiliary_classifier_steps_one_step_each():
+    from gan_utils.conditional import AuxiliaryClassifierSteps
+
+    g, d = models.build_conditional_generator(), models.build_conditional_discriminator()
+    steps = AuxiliaryClassifierSteps(g, d, keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3), seed=0)
+    real = np.random.default_rng(0).uniform(-1, 1, size=(6, 28, 28, 1)).astype("float32")
+    labels = np.arange(6, dtype="int32")
+    head_before = d.get_layer("class_logits").get_weights()[0].copy()
+    d_logs = steps.d_step(real, labels)
+    g_logs = steps.g_step(6)
+    assert {"d_class_loss", "d_real_class_accuracy"} <= set(d_logs) and "g_class_loss" in g_logs
+    assert all(np.isfinite(float(v)) for v in {**d_logs, **g_logs}.values())
+    assert not np.array_equal(head_before, d.get_layer("class_logits").get_weights()[0])
+    with pytest.raises(ValueError, match="class_logits"):
+        AuxiliaryClassifierSteps(g, models.build_conditional_discriminator(auxiliary_classifier=False),
+                                 keras.optimizers.Adam(), keras.optimizers.Adam())
