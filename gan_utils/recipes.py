@@ -44,11 +44,13 @@ RECIPES = {
 }
 
 
-def make_trainer(name, out_dir=None, seed=0, max_to_keep=3, num_samples=None):
-    """Build models, optimizers, steps and ``Trainer`` for a model name ('mlp', 'dcgan', ...)."""
+def make_trainer(name, out_dir=None, seed=0, max_to_keep=3, num_samples=None, jit_compile=False):
+    """Build models, optimizers, steps and ``Trainer`` for a model name ('mlp', 'dcgan', ...);
+    ``jit_compile=True`` compiles the steps with XLA (see ``runtime.choose_xla``)."""
     generator, discriminator = build_gan(name)
     recipe = RECIPES[name]
     steps = recipe.steps_class(generator, discriminator, recipe.g_optimizer(), recipe.d_optimizer(), loss=recipe.loss,
-                     clip_value=recipe.clip_value, gp_weight=recipe.gp_weight, seed=seed)
+                               clip_value=recipe.clip_value, gp_weight=recipe.gp_weight, seed=seed,
+                               jit_compile=jit_compile)
     return Trainer(steps, d_steps=recipe.d_steps, out_dir=out_dir, max_to_keep=max_to_keep,
                    num_samples=num_samples or (100 if steps.conditional else 64), seed=seed)

@@ -92,8 +92,8 @@ class FeatureMatchingSteps(GANSteps):
             raise ValueError("FeatureMatchingSteps supports unconditional GANs only.")
         self.features = feature_extractor(discriminator)
         self.real_feature_mean = tf.Variable(tf.zeros(self.features.outputs[0].shape[-1]), trainable=False)
-        self.d_step = tf.function(self._d_step_storing_features, reduce_retracing=True)
-        self.g_step = tf.function(self._feature_matching_g_step, reduce_retracing=True)
+        self.d_step = tf.function(self._d_step_storing_features, reduce_retracing=True, jit_compile=self.jit_compile)
+        self.g_step = tf.function(self._feature_matching_g_step, reduce_retracing=True, jit_compile=self.jit_compile)
 
     def _d_step_storing_features(self, real):
         logs = self._d_step(real)

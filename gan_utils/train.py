@@ -37,7 +37,8 @@ class GANSteps:
     """
 
     def __init__(self, generator, discriminator, g_optimizer, d_optimizer, loss="non-saturating",
-                 label_smoothing=0.0, clip_value=None, gp_weight=0.0, seed=0, num_classes=10, simultaneous=False):
+                 label_smoothing=0.0, clip_value=None, gp_weight=0.0, seed=0, num_classes=10, simultaneous=False,
+                 jit_compile=False):
         self.generator, self.discriminator = generator, discriminator
         self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
         self.loss = get_loss_pair(loss)
@@ -59,9 +60,11 @@ class GANSteps:
         # Build optimizer slots now, so a checkpoint can restore them before the first step.
         g_optimizer.build(generator.trainable_variables)
         d_optimizer.build(discriminator.trainable_variables)
-        self.d_step = tf.function(self._d_step, reduce_retracing=True)
-        self.g_step = tf.function(self._g_step, reduce_retracing=True)
-        self.joint_step = tf.function(self._joint_step, reduce_retracing=True)
+        # jit_compile=True: XLA (faster on GPUs, slower on CPUs; see runtime.choose_xla)
+        self.jit_compile = bool(jit_compile)
+        self.d_step = tf.function(self._d_step, reduce_retracing=True, jit_compile=self.jit_compile)
+        self.g_step = tf.function(self._g_step, reduce_retracing=True, jit_compile=self.jit_compile)
+        self.joint_step = tf.function(self._joint_step, reduce_retracing=True, jit_compile=self.jit_compile)
 
     # -- helpers -------------------------------------------------------------------
     def noise(self, n):

@@ -153,3 +153,18 @@ def test_conditional_fixed_grid_has_one_digit_per_row():
     trainer = make_trainer("cgan", num_samples=100)
     labels = trainer.fixed_labels.numpy().reshape(10, 10)
     assert (labels == np.arange(10)[:, None]).all()
+
+
+def test_xla_compiled_steps_train_on_cpu_too():
+    trainer = make_trainer("mlp", seed=2, num_samples=4, jit_compile=True)
+    images, _ = tiny_mnist(n=32)
+    history = trainer.fit(images, epochs=1, batch_size=16)
+    assert trainer.steps.jit_compile and len(history["g_loss"]) == 2
+    assert all(np.isfinite(v).all() for v in history.values())
+
+
+def test_choose_xla_modes():
+    assert gan_utils.choose_xla("on") is True and gan_utils.choose_xla("off") is False
+    assert gan_utils.choose_xla("auto") == bool(tf.config.list_physical_devices("GPU"))
+    with pytest.raises(ValueError, match="xla must be"):
+        gan_utils.choose_xla("fast")
