@@ -80,7 +80,8 @@ def frechet_distance(features_a, features_b):
     # Tr((S_a S_b)^½) = sum of sqrt(eigenvalues of S_a S_b): real and >= 0 for PSD matrices
     # (clipped against round-off), and stable when the covariances are singular.
     eigenvalues = np.linalg.eigvals(cov_a @ cov_b).real.clip(min=0)
-    return float(np.sum((mu_a - mu_b) ** 2) + np.trace(cov_a) + np.trace(cov_b) - 2 * np.sqrt(eigenvalues).sum())
+    distance = np.sum((mu_a - mu_b) ** 2) + np.trace(cov_a) + np.trace(cov_b) - 2 * np.sqrt(eigenvalues).sum()
+    return float(max(distance, 0.0))  # >= 0 in exact arithmetic; round-off can give -1e-12
 
 
 @lru_cache(maxsize=1)

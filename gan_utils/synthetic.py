@@ -35,7 +35,7 @@ def train_classifier_on(images, labels, steps=500, batch_size=64, seed=0):
     model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy")
     data = (tf.data.Dataset.from_tensor_slices((to_model_range(images), labels.astype("int32")))
             .shuffle(len(images), seed=seed, reshuffle_each_iteration=True).repeat().batch(batch_size))
-    model.fit(data, steps_per_epoch=steps, epochs=1, verbose=0)
+    model.fit(data, steps_per_epoch=steps, epochs=1, verbose=0, shuffle=False)  # the dataset shuffles itself
     return model
 
 
