@@ -7,8 +7,7 @@ notebook that introduces it:
 - WGAN critic (no sigmoid, no BatchNorm): 04_wgan.ipynb;
 - conditional generator/discriminator: 05_conditional_gan.ipynb.
 Discriminators return logits (one unbounded number per image; the cGAN's also returns class
-logits). Last layers are float32
-so mixed precision never changes the dtype of outputs and losses.
+logits). Last layers are float32 so mixed precision never changes the dtype of outputs and losses.
 """
 import keras
 from keras import layers
