@@ -107,8 +107,7 @@ def build_wgan_generator(latent_dim=LATENT_DIM, filters=(128, 64, 32), kernel_si
     dominates the cost; half the filters make it about 4x cheaper. BatchNorm stays: only
     the critic must not use it.
     """
-    z = keras.Input((latent_dim,), name="z")
-    return keras.Model(z, _dcgan_generator_body(z, filters, kernel_size), name=name)
+    return build_dcgan_generator(latent_dim, filters, kernel_size, name=name)
 
 
 def build_critic(input_shape=IMAGE_SHAPE, filters=(64, 128), kernel_size=5, spectral_norm=False, name="critic"):
