@@ -43,10 +43,11 @@ def tutorial_step_fn():
     return train_step, generator
 
 
-def course_step_fn(name, simultaneous=False):
+def course_step_fn(name, simultaneous=False, fused=True):
     """One Algorithm-1 iteration of the course (d_steps discriminator steps, one generator step),
-    or with ``simultaneous=True`` one joint update (the tutorial's scheme, k = 1)."""
-    trainer = make_trainer(name)
+    or with ``simultaneous=True`` one joint update (the tutorial's scheme, k = 1). ``fused=False``:
+    plain Keras BatchNormalization, Dropout and Adam instead of those of ``gan_utils.fast``."""
+    trainer = make_trainer(name, fused=fused)
     steps, k = trainer.steps, trainer.d_steps
     if simultaneous:
         joint = GANSteps(steps.generator, steps.discriminator, steps.g_optimizer, steps.d_optimizer, simultaneous=True)
@@ -65,18 +66,27 @@ def course_step_fn(name, simultaneous=False):
     return step, k
 
 
-def throughput(step, batches, warmup=3, steps=8, repeats=3, per_call=1):
-    """Median images/s over ``repeats`` timed runs of ``steps`` calls, after ``warmup`` calls."""
+def interleaved_throughput(variants, batches, warmup=3, steps=10, repeats=5):
+    """Images/s per variant: the median of ``repeats`` timed runs of ``steps`` calls each, after ``warmup``
+    calls. The repeats go round-robin over the variants, so a drift in this machine's speed (it varies by
+    up to 30 % over minutes) hits every variant alike. ``variants``: name -> (step, calls per repeat)."""
     it = iter(batches)
-    for _ in range(warmup):
-        step(*next(it))
-    rates = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(steps):
+    for step, _ in variants.values():
+        for _ in range(warmup):
             step(*next(it))
-        rates.append(steps * BATCH * per_call / (time.perf_counter() - start))
-    return statistics.median(rates)
+    rates = {name: [] for name in variants}
+    for _ in range(repeats):
+        for name, (step, calls) in variants.items():
+            start = time.perf_counter()
+            for _ in range(calls):
+                step(*next(it))
+            rates[name].append(calls * BATCH / (time.perf_counter() - start))
+    return {name: statistics.median(r) for name, r in rates.items()}
+
+
+def throughput(step, batches, warmup=3, steps=8, repeats=3):
+    """Images/s of one step function (median of ``repeats`` runs of ``steps`` calls, after warm-up)."""
+    return interleaved_throughput({"step": (step, steps)}, batches, warmup, steps, repeats)["step"]
 
 
 def matmul_peak(dtype, n=2048, repeats=10):
@@ -103,13 +113,12 @@ def dcgan_flops_per_image():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--steps", type=int, default=8)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--steps", type=int, default=10)
     args = parser.parse_args()
     gan_utils.set_seed(0)
     images, labels = load_mnist()
     data = make_dataset(images, labels, batch_size=BATCH, seed=0).repeat()
-    unlabelled = data.map(lambda x, y: (x,))
     g_fwd, d_fwd = dcgan_flops_per_image()
     # backward ~ 2x forward. Tutorial: G fwd+bwd, D fwd+bwd on real and fake.
     tutorial_flops = 3 * (g_fwd + 2 * d_fwd)
@@ -117,39 +126,34 @@ def main():
     # G step = G fwd+bwd + D fwd+bwd (input gradients).
     course_flops = g_fwd + 3 * 2 * d_fwd + 3 * (g_fwd + d_fwd)
 
-    rows = []
+    # Each model keeps the dtype policy it was built under, so all variants can be built first.
     keras.mixed_precision.set_global_policy("float32")
     peak32 = matmul_peak(tf.float32)
-    tutorial = throughput(tutorial_step_fn()[0], unlabelled, steps=args.steps, repeats=args.repeats)
-    rows.append(("DCGAN, TF tutorial step (float32)", tutorial, tutorial_flops, peak32))
-    step, _ = course_step_fn("dcgan")
-    rows.append(("DCGAN, gan_utils step (float32)", throughput(step, data, steps=args.steps, repeats=args.repeats),
-                 course_flops, peak32))
+    tutorial_step = tutorial_step_fn()[0]
+    dcgan = {"DCGAN, TF tutorial step (float32)": (lambda x, y: tutorial_step(x), tutorial_flops, "float32"),
+             "DCGAN, gan_utils Algorithm 1 (float32)": (course_step_fn("dcgan")[0], course_flops, "float32"),
+             "DCGAN, gan_utils simultaneous (float32)": (course_step_fn("dcgan", True)[0], tutorial_flops, "float32")}
     fast = gan_utils.choose_precision("auto")
     peak_fast = matmul_peak(tf.bfloat16) if fast == "mixed_bfloat16" else peak32
-    step, _ = course_step_fn("dcgan")
-    rows.append((f"DCGAN, gan_utils step ({fast})", throughput(step, data, steps=args.steps, repeats=args.repeats),
-                 course_flops, peak_fast))
-    keras.mixed_precision.set_global_policy("float32")
-    step, _ = course_step_fn("dcgan", simultaneous=True)
-    rows.append(("DCGAN, gan_utils simultaneous (float32)", throughput(step, data, steps=args.steps,
-                                                                      repeats=args.repeats), tutorial_flops, peak32))
-    gan_utils.choose_precision("auto")
-    step, _ = course_step_fn("dcgan", simultaneous=True)
-    rows.append((f"DCGAN, gan_utils simultaneous ({fast})", throughput(step, data, steps=args.steps,
-                                                                      repeats=args.repeats), tutorial_flops, peak_fast))
-    others = []
-    for name in ("mlp", "wgan-gp", "cgan"):
-        step, k = course_step_fn(name)
-        others.append((f"{name}, gan_utils ({fast})", throughput(step, data, steps=max(2, args.steps // k),
-                                                                   repeats=args.repeats), k))
+    dcgan.update({
+        f"DCGAN, gan_utils Algorithm 1 ({fast})": (course_step_fn("dcgan")[0], course_flops, fast),
+        f"DCGAN, simultaneous, plain Keras ({fast})": (course_step_fn("dcgan", True, fused=False)[0], tutorial_flops, fast),
+        f"DCGAN, gan_utils simultaneous ({fast})": (course_step_fn("dcgan", True)[0], tutorial_flops, fast)})
+    others = {f"{name}, gan_utils ({fast})": course_step_fn(name) for name in ("mlp", "wgan-gp", "cgan")}
+    variants = {name: (step, args.steps) for name, (step, _, _) in dcgan.items()}
+    variants.update({name: (step, max(2, args.steps // k)) for name, (step, k) in others.items()})
+    rates = interleaved_throughput(variants, data, steps=args.steps, repeats=args.repeats)
+
+    tutorial = rates["DCGAN, TF tutorial step (float32)"]
+    peaks = {"float32": peak32, fast: peak_fast}
     print(f"matmul peak: float32 {peak32:.0f} GFLOP/s" + (f", bfloat16 {peak_fast:.0f} GFLOP/s" if fast != "float32" else ""))
-    print(f"{'variant':<42} {'images/s':>9} {'ratio':>6} {'GFLOP/s':>8} {'of peak':>8}")
-    for name, rate, flops, peak in rows:
-        gflops = rate * flops / 1e9
-        print(f"{name:<42} {rate:>9.0f} {rate / tutorial:>6.2f} {gflops:>8.0f} {gflops / peak:>8.0%}")
-    for name, rate, k in others:
-        print(f"{name:<42} {rate:>9.0f} real images/s per generator iteration (k = {k}: {rate / BATCH:.2f} iterations/s)")
+    print(f"{'variant':<44} {'images/s':>9} {'ratio':>6} {'GFLOP/s':>8} {'of peak':>8}")
+    for name, (_, flops, precision) in dcgan.items():
+        gflops = rates[name] * flops / 1e9
+        print(f"{name:<44} {rates[name]:>9.0f} {rates[name] / tutorial:>6.2f} {gflops:>8.0f} {gflops / peaks[precision]:>8.0%}")
+    for name, (_, k) in others.items():
+        print(f"{name:<44} {rates[name]:>9.0f} real images/s per generator iteration "
+              f"(k = {k}: {rates[name] / BATCH:.2f} iterations/s)")
 
 
 if __name__ == "__main__":

@@ -1,13 +1,14 @@
 """Wall-clock time until the DCGAN's samples reach the course's bar, tutorial vs course settings.
 
 Usage: python benchmarks/time_to_digits.py [--min-confidence 0.9] [--course-log runs/02_dcgan/quality.json]
-                                          [--max-minutes-course 30] [--out benchmarks/time_to_digits.json]
+                                          [--tutorial-log earlier_result.json] [--max-minutes-course 30]
+                                          [--out benchmarks/time_to_digits.json]
 The bar (notebook 02): 2,000 samples, every digit >= 5 % and mean classifier confidence >= 0.9
 (``--min-confidence`` lowers it, e.g. 0.8 = notebook 01's bar), checked after every epoch. The course
 arm runs first, or is read from notebook 02's quality log (``--course-log``: same settings, same seed,
 same machine; its seconds include the per-epoch quality check, which only handicaps the course). The
-tutorial arm then gets up to 3x the course's time (enough to decide whether the course is >= 3x sooner).
-Writes a JSON log and a plot. Run it alone on the machine.
+tutorial arm then gets up to 3x the course's time (enough to decide whether the course is >= 3x sooner),
+or is read from an earlier result (``--tutorial-log``). Writes a JSON log and a plot. Run it alone on the machine.
 """
 import argparse
 import json
@@ -29,14 +30,16 @@ from gan_utils.recipes import make_trainer  # noqa: E402
 import benchmark  # noqa: E402  (the tutorial's step, rewritten)
 
 
-def course_log_from_file(path, min_confidence):
-    """Epoch records of a ``QualityMeter`` log, up to and including the first that meets the bar."""
+def log_from_file(path, min_confidence, arm="course"):
+    """Epoch records of a ``QualityMeter`` log or of this script's earlier result (its ``arm``),
+    up to and including the first that meets the bar (all of them if none does)."""
+    records = json.loads(Path(path).read_text())
     log = []
-    for record in json.loads(Path(path).read_text()):
+    for record in records[arm] if isinstance(records, dict) else records:
         log.append(record)
         if meets_quality_bar(record, min_confidence):
-            return log
-    raise SystemExit(f"{path} never meets the bar (confidence >= {min_confidence}, every digit >= 5 %).")
+            break
+    return log
 
 
 def run_arm(name, epoch_fn, generator, max_seconds, min_confidence):
@@ -56,26 +59,7 @@ def run_arm(name, epoch_fn, generator, max_seconds, min_confidence):
     return log
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--max-minutes-course", type=float, default=30)
-    parser.add_argument("--min-confidence", type=float, default=0.9)
-    parser.add_argument("--course-log", type=Path, default=None, help="QualityMeter log of the course arm (skip running it)")
-    parser.add_argument("--out", type=Path, default=Path(__file__).with_name("time_to_digits.json"))
-    args = parser.parse_args()
-    images, _ = load_mnist()
-
-    if args.course_log is not None:
-        precision = "from " + str(args.course_log)
-        course_log = course_log_from_file(args.course_log, args.min_confidence)
-    else:
-        gan_utils.set_seed(0)
-        precision = gan_utils.choose_precision("auto")
-        course = make_trainer("dcgan", seed=0)
-        course_log = run_arm(f"course ({precision}, Adam 2e-4, beta1 0.5)",
-                             lambda e: course.fit(images, epochs=e + 1, batch_size=256),
-                             course.steps.generator, args.max_minutes_course * 60, args.min_confidence)
-
+def run_tutorial_arm(images, budget, min_confidence):
     gan_utils.set_seed(0)
     gan_utils.choose_precision("float32")
     benchmark.BATCH = 256
@@ -86,8 +70,36 @@ def main():
         for batch in make_dataset(images, batch_size=256, seed=epoch).filter(lambda x: tf.shape(x)[0] == 256):
             step(batch)
 
-    budget = 3 * course_log[-1]["seconds"] + 1
-    tutorial_log = run_arm("TF tutorial (float32, Adam 1e-4)", tutorial_epoch, generator, budget, args.min_confidence)
+    return run_arm("TF tutorial (float32, Adam 1e-4)", tutorial_epoch, generator, budget, min_confidence)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--max-minutes-course", type=float, default=30)
+    parser.add_argument("--min-confidence", type=float, default=0.9)
+    parser.add_argument("--course-log", type=Path, default=None, help="QualityMeter log of the course arm (skip running it)")
+    parser.add_argument("--tutorial-log", type=Path, default=None, help="an earlier result of this script (skip the tutorial arm)")
+    parser.add_argument("--out", type=Path, default=Path(__file__).with_name("time_to_digits.json"))
+    args = parser.parse_args()
+    images, _ = load_mnist()
+
+    if args.course_log is not None:
+        precision = "from " + str(args.course_log)
+        course_log = log_from_file(args.course_log, args.min_confidence)
+        if not meets_quality_bar(course_log[-1], args.min_confidence):
+            raise SystemExit(f"{args.course_log} never meets the bar (confidence >= {args.min_confidence}, every digit >= 5 %).")
+    else:
+        gan_utils.set_seed(0)
+        precision = gan_utils.choose_precision("auto")
+        course = make_trainer("dcgan", seed=0)
+        course_log = run_arm(f"course ({precision}, fused kernels, Adam 2e-4, beta1 0.5)",
+                             lambda e: course.fit(images, epochs=e + 1, batch_size=256),
+                             course.steps.generator, args.max_minutes_course * 60, args.min_confidence)
+
+    if args.tutorial_log is not None:
+        tutorial_log = log_from_file(args.tutorial_log, args.min_confidence, arm="tutorial")
+    else:
+        tutorial_log = run_tutorial_arm(images, budget=3 * course_log[-1]["seconds"] + 1, min_confidence=args.min_confidence)
     result = {"course": course_log, "tutorial": tutorial_log, "course_precision": precision,
               "min_confidence": args.min_confidence, "min_class_share": 0.05,
               "tutorial_met_bar": meets_quality_bar(tutorial_log[-1], args.min_confidence)}

@@ -47,6 +47,8 @@ def build_parser():
     train.add_argument("--precision", choices=["auto", "float32", "mixed_bfloat16"], default="auto")
     train.add_argument("--xla", choices=["auto", "on", "off"], default="auto",
                        help="compile steps with XLA (auto: on with a GPU, off on CPUs where it is slower)")
+    train.add_argument("--fused", choices=["on", "off"], default="on",
+                       help="fused BatchNorm, dropout and Adam kernels of gan_utils.fast (same math, faster)")
     train.add_argument("--keep", type=positive_int, default=3, help="checkpoints to keep")
     train.add_argument("--no-determinism", action="store_true", help="allow faster, non-bit-reproducible ops")
     sample = commands.add_parser("sample", help="draw digits from a saved generator")
@@ -74,10 +76,11 @@ def run_train(args):
     images, labels = load_mnist()
     if args.batch_size > len(images):
         raise ValueError(f"--batch-size {args.batch_size} is larger than the data ({len(images)} images).")
-    trainer = make_trainer(args.model, out_dir=args.out, seed=args.seed, max_to_keep=args.keep, jit_compile=xla)
+    trainer = make_trainer(args.model, out_dir=args.out, seed=args.seed, max_to_keep=args.keep, jit_compile=xla,
+                           fused=args.fused == "on")
     steps = args.steps or -(-len(images) // args.batch_size)
     done = int(trainer.epoch.numpy())
-    print(f"{args.model}: precision {precision}, XLA {'on' if xla else 'off'}, epochs {done} -> {args.epochs}, run folder {args.out}", flush=True)
+    print(f"{args.model}: precision {precision}, XLA {'on' if xla else 'off'}, fused kernels {args.fused}, epochs {done} -> {args.epochs}, run folder {args.out}", flush=True)
     trainer.fit(images, labels if trainer.steps.conditional else None, epochs=args.epochs,
                 batch_size=args.batch_size, steps_per_epoch=args.steps,
                 callbacks=[ProgressBar(steps // trainer.d_steps), FrameSaver(args.out)])

@@ -13,6 +13,7 @@ import keras
 from keras import layers
 
 from gan_utils.data import IMAGE_SHAPE, NUM_CLASSES
+from gan_utils.fast import with_fused_layers
 
 LATENT_DIM = 100
 
@@ -172,9 +173,15 @@ GAN_BUILDERS = {
 }
 
 
-def build_gan(name):
-    """Return ``(generator, discriminator)`` for a model name of the command line."""
+def build_gan(name, fused=True):
+    """Return ``(generator, discriminator)`` for a model name of the command line.
+
+    ``fused=True`` swaps BatchNormalization and Dropout for the faster classes of ``gan_utils.fast``
+    (same math, same weights); ``False`` keeps plain Keras layers."""
     if name not in GAN_BUILDERS:
         raise ValueError(f"Unknown model {name!r}; choose one of {', '.join(GAN_BUILDERS)}.")
     make_g, make_d = GAN_BUILDERS[name]
-    return make_g(), make_d()
+    generator, discriminator = make_g(), make_d()
+    if fused:
+        generator, discriminator = with_fused_layers(generator), with_fused_layers(discriminator)
+    return generator, discriminator

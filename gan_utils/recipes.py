@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import keras
 
 from gan_utils.conditional import AuxiliaryClassifierSteps
+from gan_utils.fast import fused_optimizer
 from gan_utils.models import build_gan
 from gan_utils.train import GANSteps
 from gan_utils.trainer import Trainer
@@ -44,12 +45,16 @@ RECIPES = {
 }
 
 
-def make_trainer(name, out_dir=None, seed=0, max_to_keep=3, num_samples=None, jit_compile=False):
+def make_trainer(name, out_dir=None, seed=0, max_to_keep=3, num_samples=None, jit_compile=False, fused=True):
     """Build models, optimizers, steps and ``Trainer`` for a model name ('mlp', 'dcgan', ...);
-    ``jit_compile=True`` compiles the steps with XLA (see ``runtime.choose_xla``)."""
-    generator, discriminator = build_gan(name)
+    ``jit_compile=True`` compiles the steps with XLA (see ``runtime.choose_xla``); ``fused=True`` uses
+    the fused BatchNorm, dropout and Adam of ``gan_utils.fast`` (same math, fewer kernels)."""
+    generator, discriminator = build_gan(name, fused=fused)
     recipe = RECIPES[name]
-    steps = recipe.steps_class(generator, discriminator, recipe.g_optimizer(), recipe.d_optimizer(), loss=recipe.loss,
+    g_optimizer, d_optimizer = recipe.g_optimizer(), recipe.d_optimizer()
+    if fused:
+        g_optimizer, d_optimizer = fused_optimizer(g_optimizer), fused_optimizer(d_optimizer)
+    steps = recipe.steps_class(generator, discriminator, g_optimizer, d_optimizer, loss=recipe.loss,
                                clip_value=recipe.clip_value, gp_weight=recipe.gp_weight, seed=seed,
                                jit_compile=jit_compile)
     return Trainer(steps, d_steps=recipe.d_steps, out_dir=out_dir, max_to_keep=max_to_keep,
