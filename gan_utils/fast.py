@@ -9,17 +9,34 @@ here computes what its Keras parent computes, with fewer kernels (measured in be
   Inference, masks, renorm and non-last axes use Keras's own code.
 - ``PackedDropout``: draws 16 random bits per element (two elements per 32-bit random number)
   instead of a float uniform number; an element is dropped with probability round(rate·65536)/65536
-  (0.3 -> 0.299997).
+  (0.3 -> 0.300003).
 - ``FusedAdam``: one ``ResourceApplyAdam`` kernel per variable instead of about eight element-wise
   ops; the update formula is Keras's (and Kingma & Ba's with "epsilon hat").
 
 They are used by ``gan_utils.models`` and ``gan_utils.recipes``; tests/test_fast.py checks each
 against its Keras parent. Explained in benchmarks/README.md (issue 8, performance).
 """
+import functools
+
 import keras
 import tensorflow as tf
 
 _REGISTER = keras.saving.register_keras_serializable(package="gan_utils")
+
+
+@functools.cache
+def native_bfloat16_batchnorm():
+    """Whether the default device has a bfloat16 ``FusedBatchNormV3`` kernel: CPUs with oneDNN (TensorFlow's
+    default on x86) do; stock GPU kernels and CPUs without oneDNN do not, and then bfloat16 inputs are
+    normalised in float32 (still one fused kernel; XLA, on by default with a GPU, fuses the casts too)."""
+    with tf.init_scope():  # run eagerly, even when first asked while a tf.function is being traced
+        try:
+            x = tf.zeros((2, 1, 1, 1), tf.bfloat16)
+            tf.raw_ops.FusedBatchNormV3(x=x, scale=tf.ones((1,)), offset=tf.zeros((1,)), mean=tf.zeros((0,)),
+                                        variance=tf.zeros((0,)), is_training=True)
+            return True
+        except (tf.errors.NotFoundError, tf.errors.InvalidArgumentError, tf.errors.UnimplementedError):
+            return False
 
 
 @_REGISTER
@@ -35,7 +52,7 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
             return super().call(inputs, training=training, mask=mask)
         channels = inputs.shape[-1]
         x = tf.reshape(inputs, (-1, 1, 1, channels)) if len(inputs.shape) == 2 else inputs
-        if x.dtype not in (tf.float32, tf.bfloat16, tf.float16):
+        if x.dtype != tf.float32 and not (x.dtype == tf.bfloat16 and native_bfloat16_batchnorm()):
             x = tf.cast(x, tf.float32)
         scale = tf.cast(self.gamma, tf.float32) if self.scale else tf.ones((channels,), tf.float32)
         offset = tf.cast(self.beta, tf.float32) if self.center else tf.zeros((channels,), tf.float32)
@@ -64,8 +81,9 @@ class PackedDropout(keras.layers.Dropout):
         size = tf.size(inputs)
         seed = tf.cast(self.seed_generator.next(), tf.int32)
         words = tf.random.stateless_uniform(((size + 1) // 2,), seed, minval=None, maxval=None, dtype=tf.int32)
-        halves = tf.reshape(tf.bitcast(words, tf.uint16), (-1,))[:size]
-        keep = tf.reshape(halves >= tf.constant(threshold, tf.uint16), tf.shape(inputs))
+        # int16 halves are uniform over all 65,536 values, so P(half < threshold - 32768) = threshold / 65536
+        halves = tf.reshape(tf.bitcast(words, tf.int16), (-1,))[:size]
+        keep = tf.reshape(halves >= tf.constant(threshold - 32768, tf.int16), tf.shape(inputs))
         scale = tf.cast(65536 / (65536 - threshold), inputs.dtype)
         return tf.where(keep, inputs * scale, tf.zeros_like(inputs))
 

@@ -38,7 +38,12 @@ def test_fused_batchnorm_matches_keras_in_training(shape):
     np.testing.assert_allclose(fused(x, training=False), plain(x, training=False), atol=1e-6)
 
 
-def test_fused_batchnorm_in_mixed_bfloat16_stays_close():
+@pytest.mark.parametrize("native", [True, False])
+def test_fused_batchnorm_in_mixed_bfloat16_stays_close(native, monkeypatch):
+    # native=False is the path of GPUs and of CPUs without oneDNN: normalise in float32
+    if native and not fast.native_bfloat16_batchnorm():
+        pytest.skip("no bfloat16 FusedBatchNormV3 kernel on this machine")
+    monkeypatch.setattr(fast, "native_bfloat16_batchnorm", lambda: native)
     keras.mixed_precision.set_global_policy("mixed_bfloat16")
     try:
         shape = (32, 7, 7, 16)
@@ -114,3 +119,19 @@ def test_fused_model_saves_and_loads(tmp_path):
     assert any(isinstance(layer, fast.FusedBatchNormalization) for layer in loaded.layers)
     z = tf.random.normal((4, models.LATENT_DIM), seed=9)
     np.testing.assert_allclose(loaded(z), generator(z), atol=1e-6)
+
+
+@pytest.mark.parametrize("jit_compile", [False, True])
+def test_fused_dcgan_trains_with_and_without_xla(jit_compile):
+    from gan_utils.train import GANSteps
+
+    generator = fast.with_fused_layers(models.build_dcgan_generator(filters=(16, 8, 4)))
+    discriminator = fast.with_fused_layers(models.build_dcgan_discriminator(filters=(8, 16)))
+    steps = GANSteps(generator, discriminator, fast.FusedAdam(1e-3), fast.FusedAdam(1e-3), jit_compile=jit_compile)
+    before = [w.numpy().copy() for w in generator.trainable_weights + discriminator.trainable_weights]
+    real = tf.random.uniform((8, 28, 28, 1), -1, 1, seed=10)
+    logs = {**steps.d_step(real), **steps.g_step(8), **steps.joint_step(real)}
+    assert all(np.isfinite(float(v)) for v in logs.values())
+    after = generator.trainable_weights + discriminator.trainable_weights
+    assert all(not np.allclose(a.numpy(), b) for a, b in zip(after, before))
+    assert not np.allclose(generator.layers[2].moving_mean.numpy(), 0.0)  # BatchNorm statistics moved
