@@ -84,8 +84,9 @@ class PackedDropout(keras.layers.Dropout):
         # int16 halves are uniform over all 65,536 values, so P(half < threshold - 32768) = threshold / 65536
         halves = tf.reshape(tf.bitcast(words, tf.int16), (-1,))[:size]
         keep = tf.reshape(halves >= tf.constant(threshold - 32768, tf.int16), tf.shape(inputs))
-        scale = tf.cast(65536 / (65536 - threshold), inputs.dtype)
-        return tf.where(keep, inputs * scale, tf.zeros_like(inputs))
+        # one select builds the scaled mask, so the backward pass is a single multiply
+        mask = tf.where(keep, tf.constant(65536 / (65536 - threshold), inputs.dtype), tf.constant(0, inputs.dtype))
+        return inputs * mask
 
 
 @_REGISTER
