@@ -84,11 +84,6 @@ def interleaved_throughput(variants, batches, warmup=3, steps=10, repeats=5):
     return {name: statistics.median(r) for name, r in rates.items()}
 
 
-def throughput(step, batches, warmup=3, steps=8, repeats=3):
-    """Images/s of one step function (median of ``repeats`` runs of ``steps`` calls, after warm-up)."""
-    return interleaved_throughput({"step": (step, steps)}, batches, warmup, steps, repeats)["step"]
-
-
 def matmul_peak(dtype, n=2048, repeats=10):
     a = tf.random.normal((n, n), dtype=tf.float32)
     a = tf.cast(a, dtype)

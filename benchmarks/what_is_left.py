@@ -5,8 +5,8 @@ Times the simultaneous DCGAN step in mixed_bfloat16 with plain Keras layers and 
 (ablation) with one non-matmul part removed at a time: dropout in D, BatchNorm in G, Adam (replaced
 by plain SGD, one multiply-add per weight); then with one part at a time replaced by its fused
 version from ``gan_utils.fast`` (same math). The time a part costs is 1 - (full / without it).
-This is not a TF-profiler per-op table (no profiler plugin is installed here); it answers the same
-question by measurement. The repeats go round-robin over the variants (see benchmark.py).
+``profile_ops.py`` gives the TF profiler's per-op table; this script answers the same question by
+ablation. The repeats go round-robin over the variants (see benchmark.py).
 """
 import gan_utils
 import keras
