@@ -29,24 +29,31 @@ class Callback:
 
 
 class ProgressBar(Callback):
-    """A tqdm bar over the epochs still to run, showing the latest losses."""
+    """A text progress bar over the iterations this ``fit`` will run, showing the latest losses;
+    when training ends it closes and prints one summary line (epochs, iterations, minutes), so a
+    saved notebook shows a true final state. ``steps_per_epoch`` is accepted for compatibility:
+    the trainer knows its plan (unknown for a time budget alone: the bar then counts up)."""
 
-    def __init__(self, steps_per_epoch):
-        self.steps_per_epoch = steps_per_epoch
-        self.bar = None
+    def __init__(self, steps_per_epoch=None, mininterval=2.0):
+        self.mininterval, self.bar = mininterval, None
 
     def on_train_begin(self, trainer, epochs):
-        from tqdm.auto import tqdm
+        import sys
 
-        remaining = max(0, epochs - int(trainer.epoch.numpy()))
-        self.bar = tqdm(total=remaining * self.steps_per_epoch, desc="training", unit="it")
+        from tqdm.std import tqdm
+
+        total = getattr(trainer, "planned_iterations", None)
+        self.bar = tqdm(total=total, desc="training", unit="it", file=sys.stdout, mininterval=self.mininterval,
+                        dynamic_ncols=False, ncols=100)
 
     def on_step_end(self, trainer, logs):
         self.bar.update(1)
-        self.bar.set_postfix(d_loss=f"{logs['d_loss']:.3f}", g_loss=f"{logs['g_loss']:.3f}", refresh=False)
+        self.bar.set_postfix(d_loss=f"{logs['d_loss']:.3f}", g_loss=f"{logs.get('g_loss', float('nan')):.3f}",
+                             refresh=False)
 
     def on_train_end(self, trainer):
         self.bar.close()
+        print(f"trained: {getattr(trainer, 'fit_summary', '')}", flush=True)
 
 
 class LiveMonitor(Callback):
@@ -67,11 +74,13 @@ class LiveMonitor(Callback):
             return
         if get_ipython() is None:
             return
-        fig, axes = plt.subplots(1, 3, figsize=(12, 3.4), gridspec_kw={"width_ratios": [1, 1.4, 1.4]})
-        axes[0].imshow(image_grid(trainer.fixed_samples()), cmap="gray")
-        axes[0].set_axis_off()
-        axes[0].set_title(f"fixed noise, epoch {int(trainer.epoch.numpy())}")
-        plot_history(trainer.history, axes[1:])
+        fig = plt.figure(figsize=(11, 5.2))
+        grid = fig.add_gridspec(2, 2, width_ratios=[1.25, 1])
+        sample_ax = fig.add_subplot(grid[:, 0])
+        sample_ax.imshow(image_grid(trainer.fixed_samples()), cmap="gray")
+        sample_ax.set_axis_off()
+        sample_ax.set_title(f"fixed noise, epoch {int(trainer.epoch.numpy())}, iteration {int(trainer.iteration.numpy())}")
+        plot_history(trainer.history, [fig.add_subplot(grid[0, 1]), fig.add_subplot(grid[1, 1])])
         fig.tight_layout()
         if self.handle is None:
             self.handle = display(fig, display_id=True)
@@ -149,15 +158,18 @@ class TensorBoardLogger(Callback):
 
 
 class QualityMeter(Callback):
-    """Score ``n`` fresh samples with the course's classifier after every epoch.
+    """Score ``n`` fresh samples with the course's classifier after every epoch (or every
+    ``every_iterations`` generator iterations).
 
-    Records epoch, training seconds so far, mean confidence, smallest class share and IS
-    in ``records`` (and ``quality.json`` in ``out_dir``, so a resumed run keeps them).
+    Records epoch, iteration, training seconds so far (the scoring itself excluded), mean
+    confidence, smallest class share, IS and Fréchet distance in ``records`` (and ``quality.json``
+    in ``out_dir``, so a resumed run keeps them). With a trainer that keeps a moving average of
+    its generator (``ema_decay``) each record also scores the average, under ``"ema"``.
     Used for "quality vs epoch/time" plots in 02_dcgan.ipynb and the benchmarks.
     """
 
-    def __init__(self, n=2000, out_dir=None, seed=1234):
-        self.n, self.seed = n, seed
+    def __init__(self, n=2000, out_dir=None, seed=1234, every_iterations=None):
+        self.n, self.seed, self.every = n, seed, every_iterations
         self.path = Path(out_dir) / "quality.json" if out_dir is not None else None
         self.records = json.loads(self.path.read_text()) if self.path is not None and self.path.exists() else []
         self.started = self.offset = None
@@ -166,15 +178,28 @@ class QualityMeter(Callback):
         self.started = time.perf_counter()
         self.offset = self.records[-1]["seconds"] if self.records else 0.0
 
-    def on_epoch_end(self, trainer, epoch):
+    def _record(self, trainer):
         from gan_utils.metrics import score_generator
         from gan_utils.trainer import write_json_atomically
 
         seconds = self.offset + time.perf_counter() - self.started
-        self.records.append({"epoch": epoch, "seconds": round(seconds, 1),
-                             **score_generator(trainer.steps.generator, self.n, self.seed)})
+        scoring = time.perf_counter()
+        record = {"epoch": int(trainer.epoch.numpy()), "iteration": int(trainer.iteration.numpy()),
+                  "seconds": round(seconds, 1), **score_generator(trainer.steps.generator, self.n, self.seed)}
+        if getattr(trainer, "ema_generator", None) is not None:
+            record["ema"] = score_generator(trainer.ema_generator, self.n, self.seed)
+        self.records.append(record)
         if self.path is not None:
             write_json_atomically(self.path, self.records)
+        self.started += time.perf_counter() - scoring  # scoring time does not count as training
+
+    def on_step_end(self, trainer, logs):
+        if self.every and int(trainer.iteration.numpy()) % self.every == 0:
+            self._record(trainer)
+
+    def on_epoch_end(self, trainer, epoch):
+        if not self.every:
+            self._record(trainer)
 
 
 class TimeBudget(Callback):

@@ -1,6 +1,7 @@
 """Command line: ``python -m gan_utils {train,sample,evaluate}``.
 
-  train {mlp,dcgan,wgan,wgan-gp,cgan} --epochs N [--steps N] [--batch-size B] [--seed S] --out DIR
+  train {mlp,dcgan,wgan,wgan-gp,cgan} (--epochs N | --minutes M | --iterations N) [--steps N]
+        [--batch-size B] [--seed S] --out DIR
   sample MODEL.keras --n N [--seed S] [--labels D ...] --out FILE.npz
   evaluate SAMPLES.npz
 
@@ -26,6 +27,16 @@ def positive_int(text):
     return value
 
 
+def positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {value}")
+    return value
+
+
 def digit(text):
     if text not in [str(d) for d in range(10)]:
         raise argparse.ArgumentTypeError(f"labels must be digits 0-9, got {text!r}")
@@ -39,9 +50,14 @@ def build_parser():
     commands = parser.add_subparsers(dest="command", required=True)
     train = commands.add_parser("train", help="train a GAN on MNIST (resumes if --out has checkpoints)")
     train.add_argument("model", choices=list(GAN_BUILDERS))
-    train.add_argument("--epochs", type=positive_int, required=True, help="total epochs (a resumed run continues)")
+    train.add_argument("--epochs", type=positive_int, default=None, help="total epochs (a resumed run continues)")
+    train.add_argument("--minutes", type=positive_float, default=None,
+                       help="wall-clock budget of this call, in minutes (a resumed run gets a new budget)")
+    train.add_argument("--iterations", type=positive_int, default=None, help="total generator iterations")
     train.add_argument("--steps", type=positive_int, default=None, help="cap discriminator steps per epoch")
-    train.add_argument("--batch-size", type=positive_int, default=256)
+    train.add_argument("--batch-size", type=positive_int, default=None, help="default: the model's recipe")
+    train.add_argument("--checkpoint-minutes", type=positive_float, default=5.0,
+                       help="also checkpoint every M minutes of training (besides epoch ends)")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--out", type=Path, required=True, help="run folder: checkpoints, frames, GIF, history")
     train.add_argument("--precision", choices=["auto", "float32", "mixed_bfloat16"], default="auto")
@@ -70,22 +86,33 @@ def run_train(args):
     from gan_utils.recipes import make_trainer
     from gan_utils.sampling import save_generator
 
+    from gan_utils.recipes import RECIPES
+    from gan_utils.trainer import relative
+
+    if args.epochs is None and args.minutes is None and args.iterations is None:
+        raise ValueError("give a budget: --epochs N (total), --minutes M or --iterations N (total).")
     gan_utils.set_seed(args.seed, deterministic=not args.no_determinism)
     precision = gan_utils.choose_precision(args.precision)
     xla = gan_utils.choose_xla(args.xla)
     images, labels = load_mnist()
-    if args.batch_size > len(images):
-        raise ValueError(f"--batch-size {args.batch_size} is larger than the data ({len(images)} images).")
+    batch_size = args.batch_size or RECIPES[args.model].batch_size
+    if batch_size > len(images):
+        raise ValueError(f"--batch-size {batch_size} is larger than the data ({len(images)} images).")
     trainer = make_trainer(args.model, out_dir=args.out, seed=args.seed, max_to_keep=args.keep, jit_compile=xla,
                            fused=args.fused == "on")
-    steps = args.steps or -(-len(images) // args.batch_size)
+    trainer.checkpoint_minutes = args.checkpoint_minutes
     done = int(trainer.epoch.numpy())
-    print(f"{args.model}: precision {precision}, XLA {'on' if xla else 'off'}, fused kernels {args.fused}, epochs {done} -> {args.epochs}, run folder {args.out}", flush=True)
-    trainer.fit(images, labels if trainer.steps.conditional else None, epochs=args.epochs,
-                batch_size=args.batch_size, steps_per_epoch=args.steps,
-                callbacks=[ProgressBar(steps // trainer.d_steps), FrameSaver(args.out)])
-    path = save_generator(trainer.steps.generator, args.out / "generator.keras")
-    print(f"saved {path}, {args.out / 'history.json'}, {args.out / 'training.gif'}")
+    budget = ", ".join(f"{name} {value}" for name, value in (("epochs", args.epochs), ("minutes", args.minutes),
+                                                             ("iterations", args.iterations)) if value is not None)
+    print(f"{args.model}: precision {precision}, XLA {'on' if xla else 'off'}, fused kernels {args.fused}, "
+          f"batch {batch_size}, EMA {trainer.ema_decay or 'off'}, epochs {done} -> {args.epochs or '?'} "
+          f"(budget: {budget}), run folder {relative(args.out)}", flush=True)
+    trainer.fit(images, labels if trainer.steps.conditional else None, epochs=args.epochs, minutes=args.minutes,
+                iterations=args.iterations, batch_size=batch_size, steps_per_epoch=args.steps,
+                callbacks=[ProgressBar(), FrameSaver(args.out)])
+    path = save_generator(trainer.sampling_generator, args.out / "generator.keras")
+    which = " (the moving average of its weights)" if trainer.ema_generator is not None else ""
+    print(f"saved {relative(path)}{which}, {relative(args.out / 'history.json')}, {relative(args.out / 'training.gif')}")
 
 
 def run_sample(args):
@@ -99,7 +126,9 @@ def run_sample(args):
     arrays = {"images": images} if labels is None else {"images": images, "labels": labels}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(args.out, **arrays)
-    print(f"wrote {len(images)} images{' with labels' if labels is not None else ''} to {args.out}")
+    from gan_utils.trainer import relative
+
+    print(f"wrote {len(images)} images{' with labels' if labels is not None else ''} to {relative(args.out)}")
 
 
 def load_samples(path):

@@ -113,11 +113,12 @@ def check_labels(labels, count, name="labels"):
     return labels.astype("int32")
 
 
-def make_dataset(images, labels=None, batch_size=256, shuffle=True, seed=0):
+def make_dataset(images, labels=None, batch_size=256, shuffle=True, seed=0, drop_remainder=False):
     """Build the training pipeline: scale to [-1, 1], add channel axis, shuffle, batch, prefetch.
 
     Yields ``images`` or ``(images, labels)``. The last batch may be smaller than
-    ``batch_size``; train steps take the batch size from the data, so it just works.
+    ``batch_size`` (unless ``drop_remainder``); train steps take the batch size from the data,
+    so it just works. ``Trainer.fit`` drops it by default (BatchNorm on a short batch is noisy).
     ``seed`` fixes the shuffle order (the trainer passes seed + epoch, so a resumed run
     sees the same order as an uninterrupted one).
     """
@@ -131,7 +132,7 @@ def make_dataset(images, labels=None, batch_size=256, shuffle=True, seed=0):
     ds = tf.data.Dataset.from_tensor_slices(tensors)
     if shuffle:
         ds = ds.shuffle(len(images), seed=seed, reshuffle_each_iteration=False)
-    return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    return ds.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
 
 
 def sample_gaussian_1d(n, mean=4.0, std=0.5, rng=None):

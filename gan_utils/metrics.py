@@ -123,14 +123,15 @@ def evaluate_samples(images, labels=None):
 
 def score_generator(generator, n=2000, seed=1234):
     """Quick per-epoch check of a generator on ``n`` fresh samples: mean confidence, smallest class
-    share and IS, plus the requested-digit accuracy for a conditional generator (n/10 of each digit).
+    share, IS and Fréchet distance to the test digits' features, plus the requested-digit accuracy for a conditional generator (n/10 of each digit).
     Used by ``callbacks.QualityMeter`` and ``benchmarks/time_to_digits.py``."""
     from gan_utils.sampling import generate_digits
 
     images, labels = generate_digits(generator, n, seed=seed)
     probs = classify(images)
     result = {"mean_confidence": float(probs.max(axis=1).mean()), "min_class_share": float(class_histogram(probs).min()),
-              "inception_score": inception_score(probs)}
+              "inception_score": inception_score(probs),
+              "fid": frechet_distance(classifier_features(images), _test_features())}
     if labels is not None:
         result["requested_accuracy"] = float((probs.argmax(axis=1) == labels).mean())
     return result

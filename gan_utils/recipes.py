@@ -1,8 +1,10 @@
 """Known-good settings per model name, used by the command line and the notebooks.
 
 A recipe names the loss pair, k (discriminator steps per generator step), clipping,
-gradient penalty and the two optimizers. Introduced in 02_dcgan.ipynb (the DCGAN
-recipe uses Radford et al.'s Adam 2e-4, beta_1 = 0.5 rather than the TF tutorial's 1e-4).
+gradient penalty, the two optimizers, the batch size and the decay of the generator's moving
+average (EMA, None: none). Introduced in 02_dcgan.ipynb (the DCGAN recipe uses Radford et al.'s
+Adam 2e-4, beta_1 = 0.5 rather than the TF tutorial's 1e-4, and batch 64 with an EMA generator:
+measured in benchmarks/README.md).
 """
 from dataclasses import dataclass, field
 
@@ -32,11 +34,13 @@ class Recipe:
     g_optimizer: object = field(default_factory=adam)
     d_optimizer: object = field(default_factory=adam)
     steps_class: type = GANSteps
+    batch_size: int = 256
+    ema_decay: float = None
 
 
 RECIPES = {
     "mlp": Recipe(),
-    "dcgan": Recipe(),
+    "dcgan": Recipe(batch_size=64, ema_decay=0.999),
     "wgan": Recipe(loss="wasserstein", d_steps=5, clip_value=0.01, g_optimizer=rmsprop(), d_optimizer=rmsprop()),
     # Gulrajani et al.'s MNIST code: Adam 1e-4, beta_1 = 0.5, beta_2 = 0.9 (their Algorithm 1 has beta_1 = 0)
     "wgan-gp": Recipe(loss="wasserstein", d_steps=5, gp_weight=10.0,
@@ -45,10 +49,13 @@ RECIPES = {
 }
 
 
-def make_trainer(name, out_dir=None, seed=0, max_to_keep=3, num_samples=None, jit_compile=False, fused=True):
+def make_trainer(name, out_dir=None, seed=0, max_to_keep=3, num_samples=None, jit_compile=False, fused=True,
+                 ema_decay="recipe", simultaneous=False):
     """Build models, optimizers, steps and ``Trainer`` for a model name ('mlp', 'dcgan', ...);
     ``jit_compile=True`` compiles the steps with XLA (see ``runtime.choose_xla``); ``fused=True`` uses
-    the fused BatchNorm, dropout and Adam of ``gan_utils.fast`` (same math, fewer kernels)."""
+    the fused BatchNorm, dropout and Adam of ``gan_utils.fast`` (same math, fewer kernels);
+    ``ema_decay`` overrides the recipe's moving average (None: none); ``simultaneous=True`` uses the
+    joint step (both gradients from one batch of fakes) instead of Algorithm 1."""
     generator, discriminator = build_gan(name, fused=fused)
     recipe = RECIPES[name]
     g_optimizer, d_optimizer = recipe.g_optimizer(), recipe.d_optimizer()
@@ -56,6 +63,7 @@ def make_trainer(name, out_dir=None, seed=0, max_to_keep=3, num_samples=None, ji
         g_optimizer, d_optimizer = fused_optimizer(g_optimizer), fused_optimizer(d_optimizer)
     steps = recipe.steps_class(generator, discriminator, g_optimizer, d_optimizer, loss=recipe.loss,
                                clip_value=recipe.clip_value, gp_weight=recipe.gp_weight, seed=seed,
-                               jit_compile=jit_compile)
+                               jit_compile=jit_compile, **({"simultaneous": True} if simultaneous else {}))
     return Trainer(steps, d_steps=recipe.d_steps, out_dir=out_dir, max_to_keep=max_to_keep,
-                   num_samples=num_samples or (100 if steps.conditional else 64), seed=seed)
+                   num_samples=num_samples or (100 if steps.conditional else 64), seed=seed,
+                   ema_decay=recipe.ema_decay if ema_decay == "recipe" else ema_decay)

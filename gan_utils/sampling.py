@@ -23,8 +23,24 @@ def _float32_config(config):
     return config
 
 
-def save_generator(generator, path):
-    """Save ``generator`` as a float32 ``.keras`` file (portable whatever precision it was trained in)."""
+class ShippedFileProtected(FileExistsError):
+    """Saving would replace a file shipped in data/pretrained/ without ``replace_shipped=True``."""
+
+
+def save_generator(generator, path, replace_shipped=False):
+    """Save ``generator`` as a float32 ``.keras`` file (portable whatever precision it was trained in).
+
+    The generators shipped in ``data/pretrained/`` are what ``TRAIN = False``, quick mode, the other
+    notebooks and the tests rely on: replacing one needs ``replace_shipped=True``; otherwise a
+    ``ShippedFileProtected`` error says so and nothing is written."""
+    from gan_utils.config import PRETRAINED_DIR
+    from gan_utils.trainer import relative
+
+    target = Path(path)
+    if target.exists() and not replace_shipped and target.resolve().parent == PRETRAINED_DIR.resolve():
+        raise ShippedFileProtected(
+            f"{relative(target)} is a shipped generator; it is left as it is. Save your run elsewhere (its run "
+            f"folder), or pass replace_shipped=True to replace it on purpose.")
     portable = generator.__class__.from_config(_float32_config(generator.get_config()))
     portable.set_weights(generator.get_weights())
     Path(path).parent.mkdir(parents=True, exist_ok=True)

@@ -1,15 +1,24 @@
-"""The training loop: Algorithm 1, checkpoints that resume, history, and a divergence guard.
+"""The training loop: Algorithm 1, budgets, checkpoints that resume, history, and a divergence guard.
 
-``Trainer.fit`` runs k discriminator steps then one generator step, epoch after epoch,
-calls the callbacks (progress, live sample grid, GIF frames, TensorBoard), and at each
-epoch end writes the metric history and a checkpoint (models, optimizers, counters,
-random-number state, fixed noise). Calling ``fit`` again with the same folder resumes
-where it stopped. Introduced in 01_vanilla_gan.ipynb; resuming is shown in 02_dcgan.ipynb.
+``Trainer.fit`` runs k discriminator steps then one generator step until a budget is spent
+(``epochs``, ``iterations`` and/or ``minutes``, whichever comes first), calls the callbacks
+(progress, live sample grid, GIF frames, TensorBoard), and writes the metric history and a
+checkpoint (models, optimizers, counters, position in the epoch, random-number state, fixed
+noise, the generator's moving average) at every epoch end, every ``checkpoint_minutes`` and
+when it stops early. Calling ``fit`` again with the same folder resumes exactly where it
+stopped, mid-epoch included. Interrupting the kernel (Ctrl-C) is a control, not a crash: the
+trainer finishes the current iteration, saves, and returns. Introduced in 01_vanilla_gan.ipynb;
+resuming is shown in 02_dcgan.ipynb, the generator's moving average (EMA) in 02 as well.
 """
 import json
 import math
 import os
+import signal
+import threading
+import time
 from pathlib import Path
+
+import keras
 
 import numpy as np
 import tensorflow as tf
@@ -43,22 +52,77 @@ def seed_generator_states(*models):
     return [v for m in models for v in m.non_trainable_variables if v.path.endswith("seed_generator_state")]
 
 
+def relative(path):
+    """``path`` relative to the repository when it lies inside it (for messages and outputs)."""
+    from gan_utils.config import REPO_ROOT
+
+    path = Path(path)
+    try:
+        return path.resolve().relative_to(REPO_ROOT)
+    except ValueError:
+        return path
+
+
+class _DeferredInterrupt:
+    """While active, SIGINT (Ctrl-C, JupyterLab's Kernel -> Interrupt) only sets ``requested``;
+    the loop stops at the next iteration boundary, so the saved state is always consistent.
+    A second Ctrl-C interrupts at once (the usual KeyboardInterrupt). Main thread only."""
+
+    def __init__(self):
+        self.requested, self.previous = False, None
+
+    def _handler(self, signum, frame):
+        self.requested = True
+        signal.signal(signal.SIGINT, self.previous)  # a second Ctrl-C behaves as usual
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.getsignal(signal.SIGINT)
+            signal.signal(signal.SIGINT, self._handler)
+        return self
+
+    def __exit__(self, *exc):
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+        return False
+
+
 class Trainer:
     """Train a ``GANSteps`` with Algorithm 1 (``d_steps`` = k, or n_critic for WGANs).
 
     ``out_dir`` (optional) holds ``checkpoints/`` (last ``max_to_keep``), ``history.json``
     and ``run.json``; with it, ``fit`` resumes. ``num_samples`` fixed noise vectors (and, for a
     conditional model, labels: one row per digit) are drawn once per run and checkpointed.
+    ``ema_decay`` (e.g. 0.999) keeps an exponential moving average of the generator's weights,
+    ``ema_generator``, updated after every generator step with the warm-up
+    ``min(ema_decay, (1 + t) / (10 + t))`` at iteration t; ``sampling_generator`` is then the
+    average (the live grid and the saved generator use it). ``checkpoint_minutes`` adds a
+    checkpoint every that many minutes of training (besides epoch ends and stops).
     """
 
-    def __init__(self, steps, d_steps=1, out_dir=None, max_to_keep=3, num_samples=16, seed=0):
+    def __init__(self, steps, d_steps=1, out_dir=None, max_to_keep=3, num_samples=16, seed=0, ema_decay=None,
+                 checkpoint_minutes=5.0):
         if d_steps < 1:
             raise ValueError(f"d_steps must be at least 1, got {d_steps}.")
         if steps.simultaneous and d_steps != 1:
             raise ValueError("simultaneous updates need d_steps = 1.")
+        if ema_decay is not None and not 0.0 < ema_decay < 1.0:
+            raise ValueError(f"ema_decay must be between 0 and 1 (e.g. 0.999), got {ema_decay}.")
         self.steps, self.d_steps, self.seed = steps, int(d_steps), int(seed)
+        self.checkpoint_minutes = checkpoint_minutes
         self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
         self.iteration = tf.Variable(0, dtype=tf.int64, trainable=False, name="iteration")
+        # batches (discriminator steps) already taken in the current epoch: where a resumed run picks up
+        self.batch_in_epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="batch_in_epoch")
+        self.ema_decay = ema_decay
+        self.ema_generator = None
+        if ema_decay is not None:
+            self.ema_generator = keras.models.clone_model(steps.generator)
+            self.ema_generator.set_weights(steps.generator.get_weights())
+            # every float weight, BatchNorm's moving statistics included; not the dropout seed states
+            self._ema_pairs = [(e, w) for e, w in zip(self.ema_generator.weights, steps.generator.weights)
+                               if "float" in str(w.dtype)]
+            self._ema_update = tf.function(self._ema_step)
         self.fixed_noise = tf.Variable(steps.noise(num_samples), trainable=False, name="fixed_noise")
         # conditional models: digit d fills row d of a 10-column grid (0,…,0, 1,…,1, …)
         labels = np.repeat(np.arange(10, dtype="int32"), -(-num_samples // 10))[:num_samples]
@@ -77,12 +141,14 @@ class Trainer:
         self.checkpoint = tf.train.Checkpoint(
             generator=s.generator, discriminator=s.discriminator, g_optimizer=s.g_optimizer,
             d_optimizer=s.d_optimizer, rng=s.rng, epoch=self.epoch, iteration=self.iteration,
-            fixed_noise=self.fixed_noise, fixed_labels=self.fixed_labels,
-            seed_states=seed_generator_states(s.generator, s.discriminator))
+            batch_in_epoch=self.batch_in_epoch, fixed_noise=self.fixed_noise, fixed_labels=self.fixed_labels,
+            seed_states=seed_generator_states(s.generator, s.discriminator),
+            **({"ema_generator": self.ema_generator} if self.ema_generator is not None else {}))
         self.out_dir.mkdir(parents=True, exist_ok=True)
         signature = {"generator": architecture_signature(s.generator),
                      "discriminator": architecture_signature(s.discriminator),
-                     "loss": s.loss.name, "d_steps": self.d_steps}
+                     "loss": s.loss.name, "d_steps": self.d_steps,
+                     **({"ema_decay": self.ema_decay} if self.ema_decay is not None else {})}
         run_file = self.out_dir / "run.json"
         if run_file.exists():
             previous = json.loads(run_file.read_text(encoding="utf-8"))
@@ -94,6 +160,9 @@ class Trainer:
         else:
             write_json_atomically(run_file, signature)
         self.manager = tf.train.CheckpointManager(self.checkpoint, self.out_dir / "checkpoints", max_to_keep=max_to_keep)
+        self._restore_latest()
+
+    def _restore_latest(self):
         if self.manager.latest_checkpoint:
             self.checkpoint.restore(self.manager.latest_checkpoint).assert_existing_objects_matched()
             history_file = self.out_dir / "history.json"
@@ -103,11 +172,25 @@ class Trainer:
                 self.history = {k: v[:n] for k, v in saved.items()}
 
     def save(self):
-        """Write history, then a checkpoint (CheckpointManager renames complete files into place)."""
+        """Write history, then a checkpoint (CheckpointManager renames complete files into place).
+        Checkpoints are numbered in the order they are written (ckpt-1, ckpt-2, ...)."""
         if self.manager is None:
             return None
         write_json_atomically(self.out_dir / "history.json", self.history)
-        return self.manager.save(checkpoint_number=int(self.epoch.numpy()))
+        self._last_save = time.perf_counter()
+        return self.manager.save()
+
+    # -- moving average of the generator -----------------------------------------------
+    def _ema_step(self):
+        t = tf.cast(self.iteration, tf.float32)
+        decay = tf.minimum(tf.constant(self.ema_decay, tf.float32), (1.0 + t) / (10.0 + t))
+        for ema, w in self._ema_pairs:
+            ema.assign(decay * ema + (1.0 - decay) * tf.cast(w, ema.dtype))
+
+    @property
+    def sampling_generator(self):
+        """The generator to sample from: the moving average if ``ema_decay`` is set, else the raw one."""
+        return self.ema_generator if self.ema_generator is not None else self.steps.generator
 
     # -- health checks -------------------------------------------------------------
     def _check_finite(self, logs):
@@ -132,14 +215,21 @@ class Trainer:
     def fixed_samples(self):
         """Generator output for the fixed noise (and labels), in [-1, 1]: the grid the class watches."""
         labels = self.fixed_labels if self.steps.conditional else None
-        return self.steps.generate(self.fixed_noise, labels, training=False).numpy()
+        inputs = [self.fixed_noise, labels] if self.steps.conditional else self.fixed_noise
+        return self.sampling_generator(inputs, training=False).numpy()
 
     # -- the loop ------------------------------------------------------------------
-    def fit(self, images, labels=None, epochs=1, batch_size=256, steps_per_epoch=None, callbacks=()):
-        """Train until ``epochs`` epochs are done in total (a resumed run continues from its epoch).
+    def fit(self, images, labels=None, epochs=None, batch_size=256, steps_per_epoch=None, iterations=None,
+            minutes=None, callbacks=(), drop_remainder=True):
+        """Train until a budget is spent: ``epochs`` (total epochs), ``iterations`` (total generator
+        iterations, across epochs) or ``minutes`` (wall-clock minutes of this call), whichever comes
+        first. A resumed run continues from where it stopped, mid-epoch included.
 
         ``images``: uint8 (N, 28, 28) or float in [-1, 1]; ``labels`` (N,) for conditional models.
-        ``steps_per_epoch`` caps the discriminator steps per epoch (quick runs).
+        ``steps_per_epoch`` caps the discriminator steps per epoch (quick runs); it cannot exceed
+        one epoch's batches (use ``iterations`` for a budget that spans epochs).
+        ``drop_remainder`` leaves out the short last batch of each epoch (its noisy BatchNorm
+        statistics jolt the DCGAN at every epoch boundary; see benchmarks/epoch_spike.py).
         Returns the history dict (one entry per generator iteration).
         """
         images = check_images(images)
@@ -148,46 +238,105 @@ class Trainer:
             labels = check_labels(labels, len(data))
         elif labels is not None:
             raise ValueError("labels were given but the model is not conditional; pass labels=None.")
-        if steps_per_epoch is not None and steps_per_epoch < self.d_steps:
-            raise ValueError(f"steps_per_epoch ({steps_per_epoch}) must be at least d_steps ({self.d_steps}).")
-        self.stop_training = False
+        if epochs is None and iterations is None and minutes is None:
+            raise ValueError("Give a budget: epochs=N (total), iterations=N (total generator iterations) or minutes=M.")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
+            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
+        batches = len(data) // batch_size if drop_remainder else -(-len(data) // batch_size)
+        if batches == 0:
+            raise ValueError(f"batch_size {batch_size} is larger than the data ({len(data)} images).")
+        if steps_per_epoch is not None:
+            if steps_per_epoch < self.d_steps:
+                raise ValueError(f"steps_per_epoch ({steps_per_epoch}) must be at least d_steps ({self.d_steps}).")
+            if steps_per_epoch > batches:
+                raise ValueError(
+                    f"steps_per_epoch={steps_per_epoch} is more than one epoch holds ({batches} batches of "
+                    f"{batch_size}): it would be silently capped. For a budget that spans epochs use "
+                    f"iterations=N (generator iterations) instead.")
+        per_epoch = (steps_per_epoch or batches) // self.d_steps
+        epoch0, iteration0 = int(self.epoch.numpy()), int(self.iteration.numpy())
+        done = (epochs is not None and epoch0 >= epochs) or (iterations is not None and iteration0 >= iterations)
+        if done:
+            what = f"{epoch0} epochs" if epochs is not None and epoch0 >= epochs else f"{iteration0} iterations"
+            print(f"already trained to {what}: nothing to do (a new RUN_DIR, or more EPOCHS / ITERATIONS).")
+            return self.history
+        planned = []
+        if epochs is not None:
+            planned.append(max(0, (epochs - epoch0) * per_epoch - int(self.batch_in_epoch.numpy()) // self.d_steps))
+        if iterations is not None:
+            planned.append(iterations - iteration0)
+        self.planned_iterations = min(planned) if planned else None  # unknown for a time budget alone
+        self.stop_training, self.stop_reason = False, None
+        started = self._last_save = time.perf_counter()
+        deadline = started + 60.0 * minutes if minutes is not None else None
         for cb in callbacks:
             cb.on_train_begin(self, epochs)
-        while int(self.epoch.numpy()) < epochs:
-            dataset = make_dataset(data, labels, batch_size, seed=self.seed + int(self.epoch.numpy()))
-            if steps_per_epoch is not None:
-                dataset = dataset.take(steps_per_epoch)
-            self._run_epoch(dataset, callbacks)
-            if self.stop_training:  # stopped mid-epoch: that epoch is not checkpointed
-                break
-            self._check_weights()
-            self.epoch.assign_add(1)
-            self.save()
-            for cb in callbacks:
-                cb.on_epoch_end(self, int(self.epoch.numpy()))
+        with _DeferredInterrupt() as interrupt:
+            while epochs is None or int(self.epoch.numpy()) < epochs:
+                dataset = make_dataset(data, labels, batch_size, seed=self.seed + int(self.epoch.numpy()),
+                                       drop_remainder=drop_remainder)
+                if steps_per_epoch is not None:
+                    dataset = dataset.take(steps_per_epoch)
+                dataset = dataset.skip(int(self.batch_in_epoch.numpy()))
+                self._run_epoch(dataset, callbacks, iterations, deadline, interrupt)
+                if self.stop_training:  # stopped mid-epoch: save the position, resume picks it up
+                    self._check_weights()
+                    self.save()
+                    break
+                self._check_weights()
+                self.epoch.assign_add(1)
+                self.batch_in_epoch.assign(0)
+                self.save()
+                for cb in callbacks:
+                    cb.on_epoch_end(self, int(self.epoch.numpy()))
+                if iterations is not None and int(self.iteration.numpy()) >= iterations:
+                    break
+                if deadline is not None and time.perf_counter() >= deadline:
+                    break
+        self.fit_summary = (f"epochs {epoch0} -> {int(self.epoch.numpy())}, iterations {iteration0} -> "
+                            f"{int(self.iteration.numpy())}, {(time.perf_counter() - started) / 60:.1f} min")
         for cb in callbacks:
             cb.on_train_end(self)
+        if self.stop_reason == "interrupt":
+            where = f" to {relative(self.out_dir)}" if self.manager is not None else " (no run folder: in memory only)"
+            print(f"interrupted at epoch {int(self.epoch.numpy()) + 1}, iteration {int(self.iteration.numpy())}; "
+                  f"saved{where}; run the same cell or command again to continue.", flush=True)
         return self.history
 
-    def _run_epoch(self, dataset, callbacks):
-        d_logs, taken = None, 0
+    def _run_epoch(self, dataset, callbacks, iterations, deadline, interrupt):
+        d_logs, taken = None, int(self.batch_in_epoch.numpy())
         for batch in dataset:
             real, labels = batch if self.steps.conditional else (batch, None)
             if self.steps.simultaneous:  # one joint update per batch (k = 1)
                 d_logs = self.steps.joint_step(real, labels) if labels is not None else self.steps.joint_step(real)
                 g_logs = {}
+                taken += 1
             else:
                 d_logs = self.steps.d_step(real, labels) if labels is not None else self.steps.d_step(real)
                 taken += 1
                 if taken % self.d_steps:
+                    self.batch_in_epoch.assign(taken)
                     continue
                 g_logs = self.steps.g_step(tf.shape(real)[0])
             logs = {k: float(v) for k, v in {**d_logs, **g_logs}.items()}
             self._check_finite(logs)
+            if self.ema_generator is not None:
+                self._ema_update()
             self.iteration.assign_add(1)
+            self.batch_in_epoch.assign(taken)
             for key, value in logs.items():
                 self.history.setdefault(key, []).append(value)
             for cb in callbacks:
                 cb.on_step_end(self, logs)
+            now = time.perf_counter()
+            if interrupt.requested:
+                self.stop_training, self.stop_reason = True, "interrupt"
+            elif iterations is not None and int(self.iteration.numpy()) >= iterations:
+                self.stop_training, self.stop_reason = True, "iterations"
+            elif deadline is not None and now >= deadline:
+                self.stop_training, self.stop_reason = True, "minutes"
             if self.stop_training:
                 return
+            if self.checkpoint_minutes and self.manager is not None and now - self._last_save >= 60 * self.checkpoint_minutes:
+                self._check_weights()
+                self.save()

@@ -47,16 +47,19 @@ def smooth(values, window=25):
 
 
 def plot_history(history, axes=None, window=25):
-    """Two panels: losses (d_loss, g_loss) and health (D(x), D(G(z)), and W estimate/GP if present).
+    """Two panels: losses (d_loss, g_loss) and health: D(x) and D(G(z)) for a probabilistic
+    discriminator; for a WGAN critic its raw scores, the W estimate and, on its own log axis, GP.
 
     What to watch for: D(x) near 1 with D(G(z)) near 0 for long means D wins and G's
     gradient vanishes; curves that stop moving with identical samples mean mode collapse.
     """
     if axes is None:
         _, axes = plt.subplots(1, 2, figsize=(10, 3.2))
-    panels = ((("d_loss", "d_loss"), ("g_loss", "g_loss")),
-              (("d_real", "D(x)"), ("d_fake", "D(G(z))"), ("w_estimate", "W estimate"), ("gp", "GP")))
-    titles = ("losses (running mean)", "discriminator health (running mean)")
+    critic = "w_estimate" in history
+    health = ((("d_real", "critic(x)"), ("d_fake", "critic(G(z))"), ("w_estimate", "W estimate")) if critic
+              else (("d_real", "D(x)"), ("d_fake", "D(G(z))")))
+    panels = ((("d_loss", "d_loss"), ("g_loss", "g_loss")), health)
+    titles = ("losses (running mean)", "critic scores (running mean)" if critic else "discriminator health (running mean)")
     for ax, keys, title in zip(axes, panels, titles):
         for key, label in keys:
             if key in history:
@@ -64,7 +67,13 @@ def plot_history(history, axes=None, window=25):
         ax.set_xlabel("generator iteration")
         ax.set_title(title)
         if ax.lines:
-            ax.legend(loc="upper right")
+            ax.legend(loc="best", fontsize=8, framealpha=0.8)
+    if critic and "gp" in history and len(axes) > 1:
+        gp_ax = axes[1].twinx()
+        gp_ax.plot(smooth(history["gp"], window), color="gray", lw=1, label="GP (right, log)")
+        gp_ax.set_yscale("log")
+        gp_ax.set_ylabel("gradient penalty")
+        gp_ax.legend(loc="lower right", fontsize=8, framealpha=0.8)
     return axes
 
 
@@ -93,21 +102,26 @@ def plot_density_1d(x, curves, ax=None, title=None):
     return ax
 
 
-def plot_quality(records, ax=None, bars=None):
-    """The per-epoch quality log of ``callbacks.QualityMeter``: mean confidence, 10 x smallest class
-    share and, for conditional models, requested-digit accuracy; dotted lines at the course's bars
-    (0.9 confidence, 5 % share) or at ``bars`` {key: value}. Used from 05_conditional_gan.ipynb on."""
+def plot_quality(records, ax=None, bars=None, x="epoch", ema=True, n=2000):
+    """The quality log of ``callbacks.QualityMeter``: mean confidence, 10 x smallest class share and,
+    for conditional models, requested-digit accuracy, against ``x`` ("epoch", "iteration" or
+    "seconds", shown in minutes); the moving-average generator's confidence dashed when logged;
+    dotted lines at the course's bars (0.9 confidence, 5 % share) or at ``bars`` {key: value}.
+    Used from 01_vanilla_gan.ipynb on."""
     if ax is None:
-        _, ax = plt.subplots(figsize=(5, 3.2))
-    epochs = [r["epoch"] for r in records]
+        _, ax = plt.subplots(figsize=(5.5, 3.4))
+    xs = [r[x] / 60 if x == "seconds" else r[x] for r in records]
     curves = {"mean_confidence": ("mean confidence", 1.0), "min_class_share": ("10 x smallest class share", 10.0),
               "requested_accuracy": ("requested-digit accuracy", 1.0)}
     for key, (label, factor) in curves.items():
         if records and key in records[0]:
-            ax.plot(epochs, [factor * r[key] for r in records], "o-", ms=3, label=label)
+            line, = ax.plot(xs, [factor * r[key] for r in records], "o-", ms=3, label=label)
+            if ema and "ema" in records[0]:
+                ax.plot(xs, [factor * r["ema"][key] for r in records], "--", color=line.get_color(),
+                        label=label + " (EMA generator)")
     for value in (bars or {"mean_confidence": 0.9, "min_class_share": 0.5}).values():
         ax.axhline(value, color="gray", ls=":")
-    ax.set_xlabel("epoch")
-    ax.set_title("quality of 2,000 samples per epoch")
-    ax.legend(fontsize=8)
+    ax.set_xlabel({"seconds": "training minutes"}.get(x, x))
+    ax.set_title(f"quality of {n:,} samples")
+    ax.legend(fontsize=8, loc="lower right")
     return ax
