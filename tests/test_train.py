@@ -141,7 +141,7 @@ def test_simultaneous_step_updates_both_networks_once_per_batch():
     steps = GANSteps(build_dcgan_generator(), build_dcgan_discriminator(), keras.optimizers.Adam(2e-4),
                      keras.optimizers.Adam(2e-4), simultaneous=True)
     images, _ = tiny_mnist(n=21)
-    history = Trainer(steps).fit(images, epochs=1, batch_size=8)
+    history = Trainer(steps).fit(images, epochs=1, batch_size=8, drop_remainder=False)
     assert len(history["g_loss"]) == 3 and {"d_real", "d_fake", "g_grad_norm"} <= set(history)
     assert int(steps.g_optimizer.iterations.numpy()) == int(steps.d_optimizer.iterations.numpy()) == 3
     with pytest.raises(ValueError, match="need d_steps = 1"):
