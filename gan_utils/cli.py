@@ -87,7 +87,7 @@ def run_train(args):
     from gan_utils.sampling import save_generator
 
     from gan_utils.recipes import RECIPES
-    from gan_utils.trainer import relative
+    from gan_utils.config import relative
 
     if args.epochs is None and args.minutes is None and args.iterations is None:
         raise ValueError("give a budget: --epochs N (total), --minutes M or --iterations N (total).")
@@ -126,7 +126,7 @@ def run_sample(args):
     arrays = {"images": images} if labels is None else {"images": images, "labels": labels}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(args.out, **arrays)
-    from gan_utils.trainer import relative
+    from gan_utils.config import relative
 
     print(f"wrote {len(images)} images{' with labels' if labels is not None else ''} to {relative(args.out)}")
 

@@ -9,6 +9,19 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("GAN_DATA_DIR", REPO_ROOT / "data"))
 PRETRAINED_DIR = DATA_DIR / "pretrained"
+# where notebooks write their runs (checkpoints, frames, GIFs): GAN_RUNS_DIR lets a read-only, shared
+# install of the course write elsewhere
+RUNS_DIR = Path(os.environ.get("GAN_RUNS_DIR", REPO_ROOT / "runs"))
+
+
+def relative(path):
+    """``path`` relative to the repository when it lies inside it, for messages and notebook outputs
+    (an absolute path names the machine it ran on)."""
+    path = Path(path)
+    try:
+        return path.resolve().relative_to(REPO_ROOT)
+    except ValueError:
+        return path
 
 
 def _truthy(value):

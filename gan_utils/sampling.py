@@ -34,7 +34,7 @@ def save_generator(generator, path, replace_shipped=False):
     notebooks and the tests rely on: replacing one needs ``replace_shipped=True``; otherwise a
     ``ShippedFileProtected`` error says so and nothing is written."""
     from gan_utils.config import PRETRAINED_DIR
-    from gan_utils.trainer import relative
+    from gan_utils.config import relative
 
     target = Path(path)
     if target.exists() and not replace_shipped and target.resolve().parent == PRETRAINED_DIR.resolve():

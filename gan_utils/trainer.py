@@ -23,6 +23,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from gan_utils.config import relative
 from gan_utils.data import check_images, check_labels, make_dataset, to_model_range
 
 
@@ -50,17 +51,6 @@ def seed_generator_states(*models):
     """Random state of layers such as Dropout (Keras SeedGenerators): tf.train.Checkpoint does
     not track it through the model, so the trainer checkpoints it explicitly."""
     return [v for m in models for v in m.non_trainable_variables if v.path.endswith("seed_generator_state")]
-
-
-def relative(path):
-    """``path`` relative to the repository when it lies inside it (for messages and outputs)."""
-    from gan_utils.config import REPO_ROOT
-
-    path = Path(path)
-    try:
-        return path.resolve().relative_to(REPO_ROOT)
-    except ValueError:
-        return path
 
 
 class _DeferredInterrupt:
