@@ -201,6 +201,12 @@ class QualityMeter(Callback):
         if not self.every:
             self._record(trainer)
 
+    def on_train_end(self, trainer):
+        # the state where this call stopped (a budget, an interrupt), so the log ends there and a resumed
+        # run's clock continues from it
+        if self.every and (not self.records or self.records[-1]["iteration"] != int(trainer.iteration.numpy())):
+            self._record(trainer)
+
 
 class TimeBudget(Callback):
     """Stop training after ``seconds`` of wall-clock time (checked after each generator step).
