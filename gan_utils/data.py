@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from gan_utils.config import DATA_DIR
+from gan_utils.config import DATA_DIR, relative
 
 MNIST_SHA256 = "06af5dfe73b70e3bc1c36439982b18a8d76803db9b544f6fdf838a37fbb01b64"
 MNIST_KEYS = {"x_train": (60000, 28, 28), "y_train": (60000,), "x_test": (10000, 28, 28), "y_test": (10000,)}
@@ -37,27 +37,28 @@ def load_mnist(path=None, split="train", verify=True):
     truncated or altered file raises ``DataFileError`` saying how to restore it.
     """
     path = Path(path) if path is not None else DATA_DIR / "mnist.npz"
+    shown = relative(path)
     restore = "Restore it with `git checkout -- data/mnist.npz` (it ships with the repository)."
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', not {split!r}")
     if not path.exists():
-        raise DataFileError(f"MNIST file not found at {path}. {restore}")
+        raise DataFileError(f"MNIST file not found at {shown}. {restore}")
     if verify:
         actual = _sha256(path)
         if actual != MNIST_SHA256:
             size = path.stat().st_size
             raise DataFileError(
-                f"MNIST file {path} is corrupt or not the course's file: sha256 {actual[:12]}… "
+                f"MNIST file {shown} is corrupt or not the course's file: sha256 {actual[:12]}… "
                 f"({size:,} bytes) but expected {MNIST_SHA256[:12]}… (11,490,519 bytes). {restore}"
             )
     try:
         with np.load(path) as archive:
             arrays = {key: archive[key] for key in MNIST_KEYS}
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError) as err:
-        raise DataFileError(f"MNIST file {path} cannot be read ({err}). {restore}") from err
+        raise DataFileError(f"MNIST file {shown} cannot be read ({err}). {restore}") from err
     for key, shape in MNIST_KEYS.items():
         if arrays[key].shape != shape:
-            raise DataFileError(f"{path}: {key} has shape {arrays[key].shape}, expected {shape}. {restore}")
+            raise DataFileError(f"{shown}: {key} has shape {arrays[key].shape}, expected {shape}. {restore}")
     prefix = "train" if split == "train" else "test"
     return arrays[f"x_{prefix}"], arrays[f"y_{prefix}"]
 
