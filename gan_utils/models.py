@@ -111,15 +111,26 @@ def build_wgan_generator(latent_dim=LATENT_DIM, filters=(128, 64, 32), kernel_si
     return build_dcgan_generator(latent_dim, filters, kernel_size, name=name)
 
 
-def build_critic(input_shape=IMAGE_SHAPE, filters=(64, 128), kernel_size=5, spectral_norm=False, name="critic"):
+def build_critic(input_shape=IMAGE_SHAPE, filters=(64, 128), kernel_size=5, spectral_norm=False,
+                 spectral_norm_dense=False, name="critic"):
     """WGAN critic: the DCGAN discriminator without dropout; no sigmoid, no BatchNorm
-    (a gradient penalty is per sample, BatchNorm mixes samples). 04_wgan.ipynb."""
+    (a gradient penalty is per sample, BatchNorm mixes samples). 04_wgan.ipynb.
+
+    ``spectral_norm`` wraps each convolution in ``keras.layers.SpectralNormalization``;
+    ``spectral_norm_dense`` wraps the final Dense score layer as well (then every weight layer is
+    normalised, as in Miyato et al. 2018). Both off by default."""
     image = keras.Input(input_shape, name="image")
     x = image
     for f in filters:
         conv = layers.Conv2D(f, kernel_size, strides=2, padding="same")
         x = layers.LeakyReLU()((layers.SpectralNormalization(conv) if spectral_norm else conv)(x))
-    return keras.Model(image, layers.Dense(1, dtype="float32", name="score")(layers.Flatten()(x)), name=name)
+    x = layers.Flatten()(x)
+    if spectral_norm_dense:
+        # float32 wrapper: it casts its output to its input's dtype, so the input must be float32 too
+        score = layers.SpectralNormalization(layers.Dense(1, dtype="float32"), dtype="float32", name="score")(x)
+    else:
+        score = layers.Dense(1, dtype="float32", name="score")(x)
+    return keras.Model(image, score, name=name)
 
 
 def build_conditional_generator(latent_dim=LATENT_DIM, num_classes=NUM_CLASSES, embedding_dim=50,

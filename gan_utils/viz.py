@@ -67,13 +67,13 @@ def plot_history(history, axes=None, window=25):
         ax.set_xlabel("generator iteration")
         ax.set_title(title)
         if ax.lines:
-            ax.legend(loc="best", fontsize=8, framealpha=0.8)
+            ax.legend(loc="best", fontsize=10, framealpha=0.8)
     if critic and "gp" in history and len(axes) > 1:
         gp_ax = axes[1].twinx()
         gp_ax.plot(smooth(history["gp"], window), color="gray", lw=1, label="GP (right, log)")
         gp_ax.set_yscale("log")
         gp_ax.set_ylabel("gradient penalty")
-        gp_ax.legend(loc="lower right", fontsize=8, framealpha=0.8)
+        gp_ax.legend(loc="lower right", fontsize=10, framealpha=0.8)
     return axes
 
 
@@ -123,5 +123,5 @@ def plot_quality(records, ax=None, bars=None, x="epoch", ema=True, n=2000):
         ax.axhline(value, color="gray", ls=":")
     ax.set_xlabel({"seconds": "training minutes"}.get(x, x))
     ax.set_title(f"quality of {n:,} samples")
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=10, loc="lower right")
     return ax
