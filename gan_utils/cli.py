@@ -161,13 +161,19 @@ def run_evaluate(args):
 def main(argv=None):
     args = build_parser().parse_args(argv)
     from gan_utils.data import DataFileError
-    from gan_utils.trainer import TrainingDiverged
+    from gan_utils.trainer import RunFolderError, TrainingDiverged
 
     try:
         {"train": run_train, "sample": run_sample, "evaluate": run_evaluate}[args.command](args)
     except TrainingDiverged as err:
         print(f"error: {err}", file=sys.stderr)
         return 3
+    except RunFolderError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 4
+    except KeyboardInterrupt:
+        print("interrupted (outside training: nothing to save).", file=sys.stderr)
+        return 130
     except (ValueError, FileNotFoundError, DataFileError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

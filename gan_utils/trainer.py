@@ -31,6 +31,56 @@ class TrainingDiverged(RuntimeError):
     """A loss or a weight became NaN/Inf; the last good checkpoint is left untouched."""
 
 
+class RunFolderError(RuntimeError):
+    """The run folder cannot be used: full disk, no permission, no intact checkpoint, or another
+    training process writes to it. The message says what to do."""
+
+
+_DISK_FULL = ("No space left", "ENOSPC", "Disk quota", "Read-only file system", "Permission denied")
+
+
+def _is_disk_problem(err):
+    text = f"{type(err).__name__}: {err}"
+    return isinstance(err, (PermissionError,)) or getattr(err, "errno", None) in (28, 30, 122) or \
+        isinstance(err, tf.errors.ResourceExhaustedError) or any(marker in text for marker in _DISK_FULL)
+
+
+def _process_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def lock_run_folder(out_dir):
+    """One writer per run folder: write ``out_dir/lock`` (PID and host). A lock held by a live process
+    of this machine (another kernel, a forgotten background job) is refused with its PID; a stale lock
+    of a dead process is taken over; the same process may reopen its own folder."""
+    import socket
+
+    lock = Path(out_dir) / "lock"
+    me = {"pid": os.getpid(), "host": socket.gethostname()}
+    if lock.exists():
+        try:
+            other = json.loads(lock.read_text(encoding="utf-8"))
+        except (ValueError, OSError):
+            other = {}
+        mine = other.get("pid") == me["pid"] and other.get("host") == me["host"]
+        if not mine and other.get("host") == me["host"] and _process_alive(int(other.get("pid", -1))):
+            raise RunFolderError(
+                f"{relative(out_dir)} is being trained by another process (PID {other['pid']} on this machine, "
+                f"started {other.get('started', '?')}). Two trainings on one folder would overwrite each other's "
+                "checkpoints: stop the other one (its kernel or job), or use another run folder.")
+        if not mine and other.get("host") not in (None, me["host"]):
+            raise RunFolderError(
+                f"{relative(out_dir)} is locked by process {other.get('pid')} on {other.get('host')}. If that "
+                f"training has ended, delete {relative(lock)}; otherwise use another run folder.")
+    write_json_atomically(lock, {**me, "started": time.strftime("%Y-%m-%d %H:%M:%S")})
+
+
 def write_json_atomically(path, payload):
     """Write JSON to a temporary name, then rename: a reader never sees half a file."""
     path = Path(path)
@@ -134,7 +184,12 @@ class Trainer:
             batch_in_epoch=self.batch_in_epoch, fixed_noise=self.fixed_noise, fixed_labels=self.fixed_labels,
             seed_states=seed_generator_states(s.generator, s.discriminator),
             **({"ema_generator": self.ema_generator} if self.ema_generator is not None else {}))
-        self.out_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+            lock_run_folder(self.out_dir)
+        except OSError as err:
+            raise RunFolderError(f"cannot write to the run folder {relative(self.out_dir)} ({err.strerror or err}). "
+                                 "Use another folder (RUN_DIR / --out / GAN_RUNS_DIR).") from err
         signature = {"generator": architecture_signature(s.generator),
                      "discriminator": architecture_signature(s.discriminator),
                      "loss": s.loss.name, "d_steps": self.d_steps,
@@ -153,8 +208,26 @@ class Trainer:
         self._restore_latest()
 
     def _restore_latest(self):
-        if self.manager.latest_checkpoint:
-            self.checkpoint.restore(self.manager.latest_checkpoint).assert_existing_objects_matched()
+        """Restore the newest checkpoint that can be read; a damaged newer one (truncated or corrupt, e.g. a
+        copied or synced folder) is reported and skipped; if none can be read, refuse with a clear message."""
+        candidates = list(reversed(self.manager.checkpoints))
+        if not candidates:
+            return
+        for path in candidates:
+            try:
+                self.checkpoint.restore(path).assert_existing_objects_matched()
+                break
+            except Exception as err:  # TF raises DataLossError, IndexError, OutOfRangeError... for damaged files
+                print(f"checkpoint {relative(path)} cannot be read ({type(err).__name__}); trying an older one.",
+                      flush=True)
+        else:
+            raise RunFolderError(
+                f"no checkpoint in {relative(self.out_dir / 'checkpoints')} can be read (all {len(candidates)} are "
+                "damaged). Delete the folder to start over, or restore it from a backup.")
+        if path != candidates[0]:
+            print(f"resuming from {relative(path)} (epoch {int(self.epoch.numpy())}, "
+                  f"iteration {int(self.iteration.numpy())}).", flush=True)
+        if True:
             history_file = self.out_dir / "history.json"
             if history_file.exists():
                 saved = json.loads(history_file.read_text(encoding="utf-8"))
@@ -166,9 +239,25 @@ class Trainer:
         Checkpoints are numbered in the order they are written (ckpt-1, ckpt-2, ...)."""
         if self.manager is None:
             return None
-        write_json_atomically(self.out_dir / "history.json", self.history)
         self._last_save = time.perf_counter()
-        return self.manager.save()
+        try:
+            write_json_atomically(self.out_dir / "history.json", self.history)
+            return self.manager.save()
+        except (OSError, tf.errors.OpError) as err:
+            if not _is_disk_problem(err):
+                raise
+            size = sum(int(np.prod(v.shape)) * np.dtype(str(v.dtype)).itemsize for v in self.checkpoint_variables()) / 1e6
+            raise RunFolderError(
+                f"could not write a checkpoint to {relative(self.out_dir)}: {str(err).splitlines()[0][:160]}. "
+                f"A checkpoint of this run needs about {size:.0f} MB. Free some space, keep fewer checkpoints "
+                "(--keep 1 / max_to_keep=1), or use another run folder (--out / RUN_DIR / GAN_RUNS_DIR). "
+                "The previous checkpoint is intact.") from err
+
+    def checkpoint_variables(self):
+        """Every variable a checkpoint writes (models, optimizers, moving average, counters)."""
+        s = self.steps
+        models = [s.generator, s.discriminator] + ([self.ema_generator] if self.ema_generator is not None else [])
+        return [v for m in models for v in m.weights] + list(s.g_optimizer.variables) + list(s.d_optimizer.variables)
 
     # -- moving average of the generator -----------------------------------------------
     def _ema_step(self):

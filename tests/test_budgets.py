@@ -126,3 +126,84 @@ def test_shipped_generators_are_not_overwritten_unless_asked(tmp_path, monkeypat
     assert shipped.read_bytes() == stamp
     sampling.save_generator(build_mlp_generator(), shipped, replace_shipped=True)
     assert shipped.read_bytes() != stamp
+
+
+# -- the faults a classroom produces: a second writer, a damaged checkpoint, a full disk -----------------
+def test_a_second_live_process_on_the_same_run_folder_is_refused(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from gan_utils.trainer import RunFolderError
+
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        make_trainer("mlp", out_dir=tmp_path, seed=0)  # this process takes the lock
+        lock = tmp_path / "lock"
+        held = json.loads(lock.read_text())
+        lock.write_text(json.dumps({**held, "pid": sleeper.pid}))  # as if another live kernel held it
+        with pytest.raises(RunFolderError, match=f"another process \\(PID {sleeper.pid} on this machine"):
+            make_trainer("mlp", out_dir=tmp_path, seed=0)
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    make_trainer("mlp", out_dir=tmp_path, seed=0)  # a dead holder's stale lock is taken over
+    assert json.loads((tmp_path / "lock").read_text())["pid"] == os.getpid()
+
+
+@pytest.mark.parametrize("damage", ["truncate", "corrupt"])
+def test_a_damaged_newest_checkpoint_falls_back_to_an_intact_one(tmp_path, capsys, damage):
+    trainer = make_trainer("mlp", out_dir=tmp_path, seed=0)
+    trainer.fit(tiny_mnist(), epochs=2, batch_size=16)
+    newest = sorted((tmp_path / "checkpoints").glob("ckpt-2.data-*"))[0]
+    raw = bytearray(newest.read_bytes())
+    if damage == "truncate":
+        newest.write_bytes(bytes(raw[: len(raw) // 3]))
+    else:
+        for i in range(0, len(raw), 97):
+            raw[i] ^= 0xFF
+        newest.write_bytes(bytes(raw))
+    resumed = make_trainer("mlp", out_dir=tmp_path, seed=0)
+    out = capsys.readouterr().out
+    assert "ckpt-2 cannot be read" in out and "resuming from" in out
+    assert int(resumed.epoch.numpy()) == 1 and len(resumed.history["g_loss"]) == 3
+
+
+def test_no_intact_checkpoint_is_a_clear_refusal(tmp_path):
+    from gan_utils.trainer import RunFolderError
+
+    make_trainer("mlp", out_dir=tmp_path, seed=0).fit(tiny_mnist(), epochs=1, batch_size=16)
+    for data_file in (tmp_path / "checkpoints").glob("*.data-*"):
+        data_file.write_bytes(b"")
+    with pytest.raises(RunFolderError, match="no checkpoint in .* can be read.*Delete the folder"):
+        make_trainer("mlp", out_dir=tmp_path, seed=0)
+
+
+def test_a_full_disk_gives_a_clear_message_and_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
+    import tensorflow as tf
+
+    from gan_utils.trainer import RunFolderError
+
+    trainer = make_trainer("mlp", out_dir=tmp_path, seed=0)
+    trainer.fit(tiny_mnist(), epochs=1, batch_size=16)
+
+    def no_space(*args, **kwargs):
+        raise tf.errors.ResourceExhaustedError(None, None, "ckpt-2_temp/part-00000.tempstate; No space left on device")
+
+    monkeypatch.setattr(trainer.manager, "save", no_space)
+    with pytest.raises(RunFolderError, match=r"could not write a checkpoint.*needs about \d+ MB.*--keep 1.*intact"):
+        trainer.fit(tiny_mnist(), epochs=2, batch_size=16)
+    monkeypatch.undo()
+    assert int(make_trainer("mlp", out_dir=tmp_path, seed=0).epoch.numpy()) == 1
+
+
+def test_the_command_line_reports_a_folder_it_cannot_write(tmp_path):
+    import subprocess
+    import sys
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    result = subprocess.run([sys.executable, "-m", "gan_utils", "train", "mlp", "--iterations", "1",
+                             "--out", str(blocker / "run")], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 4
+    assert "cannot write to the run folder" in result.stderr and "Traceback" not in result.stderr
