@@ -140,7 +140,9 @@ def feature_matching_loss(real_features, fake_features):
 
 def auxiliary_classifier_loss(labels, class_logits):
     """AC-GAN class loss (Odena et al. 2017): L_cls = −mean log softmax(c(x))[y], cross-entropy of the
-    discriminator's class logits c(x) against the digit y. D minimises it on real digits (learn to recognise
-    them), G on its fakes for the requested digit (draw a recognisable y). 05_conditional_gan.ipynb."""
+    discriminator's class logits c(x) against the digit y. D minimises it on real digits and on fakes
+    with the digit they were asked to show (as in the paper; ``AuxiliaryClassifierSteps(fake_class_loss=False)``
+    keeps real digits only), G on its fakes for the requested digit (draw a recognisable y).
+    05_conditional_gan.ipynb."""
     return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
         labels=tf.cast(labels, tf.int32), logits=tf.cast(class_logits, tf.float32)))
