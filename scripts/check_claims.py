@@ -5,6 +5,8 @@
 
 A **notebook**'s markdown cells are checked against that notebook's own code cells: the text of their
 outputs (stream text and ``text/plain``; never images) backs results, their sources back settings.
+Its run time at the top is backed by its entry in ``benchmarks/notebook_run_times.json`` (written from the
+log of the runner that executed it: ``scripts/record_run_times.py``).
 A **markdown file** (README.md) is checked against every notebook's outputs and sources,
 ``benchmarks/*.json``, ``benchmarks/README.md``, ``requirements.txt`` and ``pyproject.toml``.
 Numbers that are neither are listed per file in ``tests/claims_allowlist.json``:
@@ -373,10 +375,16 @@ def _allowed(claim: Claim, allow: dict) -> bool:
     return claim.key in keys or bare in keys or _canon(str(claim.value)) in keys
 
 
-def check_notebook(nb: dict, path: str = "notebook", allow: dict | None = None):
-    """Return (number of claims, problems) for one notebook given as a dict."""
+RUN_TIMES = "benchmarks/notebook_run_times.json"
+
+
+def check_notebook(nb: dict, path: str = "notebook", allow: dict | None = None, run_time: str | None = None):
+    """Return (number of claims, problems) for one notebook given as a dict. ``run_time`` (e.g. "14.2 min",
+    from benchmarks/notebook_run_times.json, written by the runner that executed it) backs its run time."""
     allow = allow or {}
     evidence = notebook_evidence(nb)
+    if run_time:
+        evidence.add_text(run_time)
     n, problems = 0, []
     for index, text in markdown_cells(nb):
         for claim in extract_claims(text, lambda _o, i=index: f"cell {i}"):
@@ -458,7 +466,10 @@ def check_paths(paths: list, files: Files | None = None, allowlist: dict | None 
             raise FileNotFoundError(f"{label} (revision {files.rev or 'working tree'})")
         allow = allowlist.get(label, {})
         if label.endswith(".ipynb"):
-            n, found = check_notebook(json.loads(text), label, allow)
+            times = json.loads(files.read(RUN_TIMES) or "{}")
+            entry = times.get(label)
+            run_time = f"{entry['minutes']} min {entry['seconds']} s" if entry else None
+            n, found = check_notebook(json.loads(text), label, allow, run_time)
         else:
             if repo_evidence is None:
                 repo_evidence = repository_evidence(files)
