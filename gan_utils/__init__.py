@@ -37,8 +37,8 @@ if keras.backend.backend() != "tensorflow":
     )
 
 from gan_utils.config import QUICK, pick  # noqa: E402
-from gan_utils.runtime import set_seed, describe_runtime, choose_precision, choose_xla  # noqa: E402
+from gan_utils.runtime import set_seed, describe_runtime, choose_precision, choose_xla, choose_strategy  # noqa: E402
 from gan_utils import fast  # noqa: E402,F401  (registers the fused layers, so saved models load)
 
 __version__ = "0.1.0"
-__all__ = ["QUICK", "pick", "set_seed", "describe_runtime", "choose_precision", "choose_xla"]
+__all__ = ["QUICK", "pick", "set_seed", "describe_runtime", "choose_precision", "choose_xla", "choose_strategy"]

@@ -1,9 +1,10 @@
 """Command line: ``python -m gan_utils {train,sample,evaluate}``.
 
   train {mlp,dcgan,wgan,wgan-gp,cgan} (--epochs N | --minutes M | --iterations N) [--steps N]
-        [--batch-size B] [--seed S] --out DIR
+        [--batch-size B] [--seed S] [--strategy {default,mirrored,multi-worker}] --out DIR
   sample MODEL.keras --n N [--seed S] [--labels D ...] --out FILE.npz
   evaluate SAMPLES.npz
+  student-edition --out DIR [--notebooks DIR]   (gan_utils/student.py, TEACHING.md)
 
 Rerunning ``train`` with the same ``--out`` resumes from its last checkpoint. Bad input
 gets a one-line message and exit code 2; a diverged run exits with code 3.
@@ -60,7 +61,10 @@ def build_parser():
                        help="also checkpoint every M minutes of training (besides epoch ends)")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--out", type=Path, required=True, help="run folder: checkpoints, frames, GIF, history")
-    train.add_argument("--precision", choices=["auto", "float32", "mixed_bfloat16"], default="auto")
+    train.add_argument("--precision", choices=["auto", "float32", "mixed_bfloat16", "mixed_float16"], default="auto")
+    train.add_argument("--strategy", choices=["default", "mirrored", "multi-worker"], default="default",
+                       help="one device (default), all local GPUs (mirrored), or several machines configured by "
+                            "TF_CONFIG (multi-worker); --batch-size is then the global batch")
     train.add_argument("--xla", choices=["auto", "on", "off"], default="auto",
                        help="compile steps with XLA (auto: on with a GPU, off on CPUs where it is slower)")
     train.add_argument("--fused", choices=["on", "off"], default="on",
@@ -76,6 +80,10 @@ def build_parser():
     sample.add_argument("--out", type=Path, required=True)
     evaluate = commands.add_parser("evaluate", help="score samples with the course's classifier")
     evaluate.add_argument("samples", type=Path)
+    student = commands.add_parser("student-edition",
+                                  help="copy the notebooks with solution cells replaced by skeletons")
+    student.add_argument("--out", type=Path, required=True, help="folder for the student copies")
+    student.add_argument("--notebooks", type=Path, default=None, help="default: the course's notebooks/")
     return parser
 
 
@@ -91,6 +99,7 @@ def run_train(args):
 
     if args.epochs is None and args.minutes is None and args.iterations is None:
         raise ValueError("give a budget: --epochs N (total), --minutes M or --iterations N (total).")
+    strategy = gan_utils.choose_strategy(args.strategy)  # first: multi-worker must start before other TF work
     gan_utils.set_seed(args.seed, deterministic=not args.no_determinism)
     precision = gan_utils.choose_precision(args.precision)
     xla = gan_utils.choose_xla(args.xla)
@@ -99,20 +108,23 @@ def run_train(args):
     if batch_size > len(images):
         raise ValueError(f"--batch-size {batch_size} is larger than the data ({len(images)} images).")
     trainer = make_trainer(args.model, out_dir=args.out, seed=args.seed, max_to_keep=args.keep, jit_compile=xla,
-                           fused=args.fused == "on")
+                           fused=args.fused == "on", strategy=strategy)
+    out = trainer.out_dir  # args.out, or args.out/worker-i on a multi-worker run's other workers
     trainer.checkpoint_minutes = args.checkpoint_minutes
     done = int(trainer.epoch.numpy())
     budget = ", ".join(f"{name} {value}" for name, value in (("epochs", args.epochs), ("minutes", args.minutes),
                                                              ("iterations", args.iterations)) if value is not None)
     print(f"{args.model}: precision {precision}, XLA {'on' if xla else 'off'}, fused kernels {args.fused}, "
           f"batch {batch_size}, EMA {trainer.ema_decay or 'off'}, epochs {done} -> {args.epochs or '?'} "
-          f"(budget: {budget}), run folder {relative(args.out)}", flush=True)
+          f"(budget: {budget}), run folder {relative(out)}"
+          + (f", strategy {args.strategy} ({strategy.num_replicas_in_sync} replicas)" if strategy is not None else ""),
+          flush=True)
     trainer.fit(images, labels if trainer.steps.conditional else None, epochs=args.epochs, minutes=args.minutes,
                 iterations=args.iterations, batch_size=batch_size, steps_per_epoch=args.steps,
-                callbacks=[ProgressBar(), FrameSaver(args.out)])
-    path = save_generator(trainer.sampling_generator, args.out / "generator.keras")
+                callbacks=[ProgressBar(), FrameSaver(out)])
+    path = save_generator(trainer.sampling_generator, out / "generator.keras")
     which = " (the moving average of its weights)" if trainer.ema_generator is not None else ""
-    print(f"saved {relative(path)}{which}, {relative(args.out / 'history.json')}, {relative(args.out / 'training.gif')}")
+    print(f"saved {relative(path)}{which}, {relative(out / 'history.json')}, {relative(out / 'training.gif')}")
 
 
 def run_sample(args):
@@ -158,13 +170,24 @@ def run_evaluate(args):
     print(json.dumps(result))
 
 
+def run_student_edition(args):
+    from gan_utils.config import relative
+    from gan_utils.student import NOTEBOOKS_DIR, build_student_edition
+
+    written = build_student_edition(args.out, args.notebooks or NOTEBOOKS_DIR)
+    for path, counts in written:
+        print(f"{relative(path)}: {counts['solution']} solution cells replaced, {counts['check']} check cells cleared")
+    print(f"wrote {len(written)} student notebooks to {relative(args.out)}")
+
+
 def main(argv=None):
     args = build_parser().parse_args(argv)
     from gan_utils.data import DataFileError
     from gan_utils.trainer import RunFolderError, TrainingDiverged
 
     try:
-        {"train": run_train, "sample": run_sample, "evaluate": run_evaluate}[args.command](args)
+        {"train": run_train, "sample": run_sample, "evaluate": run_evaluate,
+         "student-edition": run_student_edition}[args.command](args)
     except TrainingDiverged as err:
         print(f"error: {err}", file=sys.stderr)
         return 3

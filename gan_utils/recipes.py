@@ -6,6 +6,7 @@ average (EMA, None: none). Introduced in 02_dcgan.ipynb (the DCGAN recipe uses R
 Adam 2e-4, beta_1 = 0.5 rather than the TF tutorial's 1e-4, and batch 64 with an EMA generator:
 measured in benchmarks/README.md).
 """
+import contextlib
 from dataclasses import dataclass, field
 
 import keras
@@ -50,20 +51,28 @@ RECIPES = {
 
 
 def make_trainer(name, out_dir=None, seed=0, max_to_keep=3, num_samples=None, jit_compile=False, fused=True,
-                 ema_decay="recipe", simultaneous=False):
+                 ema_decay="recipe", simultaneous=False, strategy=None):
     """Build models, optimizers, steps and ``Trainer`` for a model name ('mlp', 'dcgan', ...);
     ``jit_compile=True`` compiles the steps with XLA (see ``runtime.choose_xla``); ``fused=True`` uses
     the fused BatchNorm, dropout and Adam of ``gan_utils.fast`` (same math, fewer kernels);
     ``ema_decay`` overrides the recipe's moving average (None: none); ``simultaneous=True`` uses the
-    joint step (both gradients from one batch of fakes) instead of Algorithm 1."""
-    generator, discriminator = build_gan(name, fused=fused)
-    recipe = RECIPES[name]
-    g_optimizer, d_optimizer = recipe.g_optimizer(), recipe.d_optimizer()
-    if fused:
-        g_optimizer, d_optimizer = fused_optimizer(g_optimizer), fused_optimizer(d_optimizer)
-    steps = recipe.steps_class(generator, discriminator, g_optimizer, d_optimizer, loss=recipe.loss,
-                               clip_value=recipe.clip_value, gp_weight=recipe.gp_weight, seed=seed,
-                               jit_compile=jit_compile, **({"simultaneous": True} if simultaneous else {}))
-    return Trainer(steps, d_steps=recipe.d_steps, out_dir=out_dir, max_to_keep=max_to_keep,
-                   num_samples=num_samples or (100 if steps.conditional else 64), seed=seed,
-                   ema_decay=recipe.ema_decay if ema_decay == "recipe" else ema_decay)
+    joint step (both gradients from one batch of fakes) instead of Algorithm 1; ``strategy`` (a
+    ``tf.distribute`` strategy, ``runtime.choose_strategy``) builds everything in its scope and trains on
+    all its replicas. Under the ``mixed_float16`` policy both optimizers are wrapped in a
+    ``LossScaleOptimizer`` (dynamic loss scaling)."""
+    with strategy.scope() if strategy is not None else contextlib.nullcontext():
+        generator, discriminator = build_gan(name, fused=fused)
+        recipe = RECIPES[name]
+        g_optimizer, d_optimizer = recipe.g_optimizer(), recipe.d_optimizer()
+        if fused:
+            g_optimizer, d_optimizer = fused_optimizer(g_optimizer), fused_optimizer(d_optimizer)
+        if keras.mixed_precision.global_policy().name == "mixed_float16":
+            g_optimizer = keras.optimizers.LossScaleOptimizer(g_optimizer)
+            d_optimizer = keras.optimizers.LossScaleOptimizer(d_optimizer)
+        steps = recipe.steps_class(generator, discriminator, g_optimizer, d_optimizer, loss=recipe.loss,
+                                   clip_value=recipe.clip_value, gp_weight=recipe.gp_weight, seed=seed,
+                                   jit_compile=jit_compile, **({"simultaneous": True} if simultaneous else {}),
+                                   **({"strategy": strategy} if strategy is not None else {}))
+        return Trainer(steps, d_steps=recipe.d_steps, out_dir=out_dir, max_to_keep=max_to_keep,
+                       num_samples=num_samples or (100 if steps.conditional else 64), seed=seed,
+                       ema_decay=recipe.ema_decay if ema_decay == "recipe" else ema_decay)

@@ -2,6 +2,7 @@
 
 Introduced in 00_setup.ipynb; the precision choice is explained in 02_dcgan.ipynb.
 """
+import os
 import platform
 import random
 
@@ -43,18 +44,33 @@ def _gpu_supports_bf16():
     return False
 
 
+def _gpu_has_fp16_tensor_cores():
+    gpus = tf.config.list_physical_devices("GPU")
+    return bool(gpus) and all(tf.config.experimental.get_device_details(g).get("compute_capability", (0, 0)) >= (7, 0)
+                              for g in gpus)
+
+
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
+
+
 def choose_precision(precision="auto"):
     """Set the Keras dtype policy and return its name.
 
     ``"auto"`` picks ``mixed_bfloat16`` where the hardware computes bfloat16 natively
-    (CPUs with AVX-512 BF16/AMX, NVIDIA GPUs from Ampere on) and ``float32`` elsewhere.
-    Every model's last layer stays float32, so outputs and losses are float32 either way.
+    (CPUs with AVX-512 BF16/AMX, NVIDIA GPUs from Ampere on), ``mixed_float16`` on older NVIDIA GPUs
+    with float16 tensor cores (Volta, Turing: compute capability 7.x) and ``float32`` elsewhere.
+    float16's narrow range needs loss scaling: ``recipes.make_trainer`` then wraps both optimizers in
+    ``keras.optimizers.LossScaleOptimizer`` and the steps scale their losses (``GANSteps.scale_for_gradients``).
+    bfloat16 has float32's range and needs none. Every model's last layer stays float32, so outputs and
+    losses are float32 either way. (mixed_float16 is unmeasured here: no such GPU was available.)
     """
     if precision == "auto":
-        fast = _gpu_supports_bf16() or (not tf.config.list_physical_devices("GPU") and _cpu_supports_bf16())
-        precision = "mixed_bfloat16" if fast else "float32"
-    if precision not in ("float32", "mixed_bfloat16"):
-        raise ValueError(f"precision must be 'auto', 'float32' or 'mixed_bfloat16', not {precision!r}")
+        if _gpu_supports_bf16() or (not tf.config.list_physical_devices("GPU") and _cpu_supports_bf16()):
+            precision = "mixed_bfloat16"
+        else:
+            precision = "mixed_float16" if _gpu_has_fp16_tensor_cores() else "float32"
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be 'auto', 'float32', 'mixed_bfloat16' or 'mixed_float16', not {precision!r}")
     keras.mixed_precision.set_global_policy(precision)
     return precision
 
@@ -68,6 +84,42 @@ def choose_xla(mode="auto"):
     if mode not in ("auto", "on", "off"):
         raise ValueError(f"xla must be 'auto', 'on' or 'off', not {mode!r}")
     return bool(tf.config.list_physical_devices("GPU")) if mode == "auto" else mode == "on"
+
+
+STRATEGIES = ("default", "mirrored", "multi-worker")
+
+
+def choose_strategy(name="default"):
+    """The ``tf.distribute`` strategy to train with; the one place a notebook or ``train --strategy`` picks it.
+
+    - ``"default"``: None, one device (TensorFlow's default placement: the GPU if there is one);
+    - ``"mirrored"``: ``MirroredStrategy`` over every local GPU, or, without GPUs, over every logical CPU
+      device (``split_cpu``): one replica per device, gradients all-reduced every step;
+    - ``"multi-worker"``: ``MultiWorkerMirroredStrategy``, the same over several machines (or processes),
+      configured by the ``TF_CONFIG`` environment variable of each worker (cluster addresses and this
+      worker's index); every worker runs the same command. Create it before anything else uses TensorFlow.
+
+    Pass the result to ``recipes.make_trainer(..., strategy=)``; ``fit``'s batch size is then the global batch.
+    """
+    if name not in STRATEGIES:
+        raise ValueError(f"strategy must be one of {', '.join(STRATEGIES)}, not {name!r}")
+    if name == "default":
+        return None
+    if name == "multi-worker":
+        if "TF_CONFIG" not in os.environ:
+            raise ValueError("--strategy multi-worker needs TF_CONFIG (the cluster's workers and this worker's "
+                             "index) in the environment of every worker; see the README's \"More hardware\".")
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    gpus = tf.config.list_logical_devices("GPU")
+    devices = [d.name for d in gpus or tf.config.list_logical_devices("CPU")]
+    return tf.distribute.MirroredStrategy(devices)
+
+
+def split_cpu(n):
+    """Split the CPU into ``n`` logical devices (to try ``"mirrored"`` without GPUs; they share the same
+    cores, so this tests correctness, not speed). Must run before TensorFlow initialises its devices."""
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration() for _ in range(n)])
 
 
 def describe_runtime():

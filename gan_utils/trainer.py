@@ -10,6 +10,7 @@ stopped, mid-epoch included. Interrupting the kernel (Ctrl-C) is a control, not 
 trainer finishes the current iteration, saves, and returns. Introduced in 01_vanilla_gan.ipynb;
 resuming is shown in 02_dcgan.ipynb, the generator's moving average (EMA) in 02 as well.
 """
+import contextlib
 import json
 import math
 import os
@@ -127,6 +128,26 @@ class _DeferredInterrupt:
         return False
 
 
+def distribute_batches(strategy, dataset, global_batch):
+    """The strategy's distributed version of a dataset of global batches: replica r (of R, across all
+    workers) gets rows [r·b, (r+1)·b) of every batch, b = global_batch / R. Every worker builds the same
+    global dataset (same seed, same order) and keeps its replicas' rows, so a run on R replicas sees the
+    batches of a one-device run."""
+    replicas = strategy.num_replicas_in_sync
+    b = global_batch // replicas
+
+    def per_worker(ctx):
+        local = replicas // ctx.num_input_pipelines
+        first = ctx.input_pipeline_id * local * b
+
+        def rows(t):  # this worker's rows as `local` per-replica batches, taken in order by its replicas
+            return tf.reshape(t[first:first + local * b], tf.concat([[local, b], tf.shape(t)[1:]], 0))
+
+        return dataset.map(lambda *batch: tuple(rows(t) for t in batch) if len(batch) > 1 else rows(batch[0])).unbatch()
+
+    return strategy.distribute_datasets_from_function(per_worker)
+
+
 class Trainer:
     """Train a ``GANSteps`` with Algorithm 1 (``d_steps`` = k, or n_critic for WGANs).
 
@@ -138,6 +159,14 @@ class Trainer:
     ``min(ema_decay, (1 + t) / (10 + t))`` at iteration t; ``sampling_generator`` is then the
     average (the live grid and the saved generator use it). ``checkpoint_minutes`` adds a
     checkpoint every that many minutes of training (besides epoch ends and stops).
+
+    Under a ``tf.distribute`` strategy (``steps.strategy``, see ``GANSteps``) the loop is the same: ``fit``'s
+    ``batch_size`` is the global batch (a multiple of the number of replicas; the short last batch is
+    dropped), the strategy hands each replica its rows of every batch, and the counters, fixed noise and
+    moving average are mirrored variables, so checkpoints, resuming and callbacks work as on one device.
+    With several machines (``MultiWorkerMirroredStrategy``) every worker runs the same program; the chief
+    (task 0) writes ``out_dir``, worker i its own copy in ``out_dir/worker-i`` (checkpoints hold the same
+    values on every worker; each resumes from its own).
     """
 
     def __init__(self, steps, d_steps=1, out_dir=None, max_to_keep=3, num_samples=16, seed=0, ema_decay=None,
@@ -149,7 +178,21 @@ class Trainer:
         if ema_decay is not None and not 0.0 < ema_decay < 1.0:
             raise ValueError(f"ema_decay must be between 0 and 1 (e.g. 0.999), got {ema_decay}.")
         self.steps, self.d_steps, self.seed = steps, int(d_steps), int(seed)
+        self.strategy = strategy = getattr(steps, "strategy", None)  # None: one device
+        with strategy.scope() if strategy is not None else contextlib.nullcontext():
+            self._make_state(steps, num_samples, ema_decay)
         self.checkpoint_minutes = checkpoint_minutes
+        self.history = {}
+        self.stop_training = False  # a callback may set it; fit stops after the current step
+        self.out_dir = Path(out_dir) if out_dir is not None else None
+        if self.out_dir is not None and strategy is not None and not strategy.extended.should_checkpoint:
+            self.out_dir = self.out_dir / f"worker-{strategy.cluster_resolver.task_id}"
+        self.manager = None
+        if self.out_dir is not None:
+            self._open_checkpoints(max_to_keep)
+
+    def _make_state(self, steps, num_samples, ema_decay):
+        """Counters, moving average and fixed noise (mirrored variables under a strategy)."""
         self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
         self.iteration = tf.Variable(0, dtype=tf.int64, trainable=False, name="iteration")
         # batches (discriminator steps) already taken in the current epoch: where a resumed run picks up
@@ -168,12 +211,6 @@ class Trainer:
         labels = np.repeat(np.arange(10, dtype="int32"), -(-num_samples // 10))[:num_samples]
         self.fixed_labels = tf.Variable(labels if steps.conditional else np.zeros(num_samples, "int32"),
                                         trainable=False, name="fixed_labels")
-        self.history = {}
-        self.stop_training = False  # a callback may set it; fit stops after the current step
-        self.out_dir = Path(out_dir) if out_dir is not None else None
-        self.manager = None
-        if self.out_dir is not None:
-            self._open_checkpoints(max_to_keep)
 
     # -- checkpoints ---------------------------------------------------------------
     def _open_checkpoints(self, max_to_keep):
@@ -183,7 +220,8 @@ class Trainer:
             d_optimizer=s.d_optimizer, rng=s.rng, epoch=self.epoch, iteration=self.iteration,
             batch_in_epoch=self.batch_in_epoch, fixed_noise=self.fixed_noise, fixed_labels=self.fixed_labels,
             seed_states=seed_generator_states(s.generator, s.discriminator),
-            **({"ema_generator": self.ema_generator} if self.ema_generator is not None else {}))
+            **({"ema_generator": self.ema_generator} if self.ema_generator is not None else {}),
+            **({"gp_rng": s.gp_rng} if getattr(s, "gp_rng", None) is not None else {}))
         try:
             self.out_dir.mkdir(parents=True, exist_ok=True)
             lock_run_folder(self.out_dir)
@@ -321,6 +359,16 @@ class Trainer:
             raise ValueError("Give a budget: epochs=N (total), iterations=N (total generator iterations) or minutes=M.")
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
+        strategy = self.strategy
+        if strategy is not None:
+            replicas = strategy.num_replicas_in_sync
+            if batch_size % replicas:
+                raise ValueError(f"batch_size {batch_size} (the global batch) must be a multiple of the "
+                                 f"{replicas} replicas.")
+            if not drop_remainder:
+                raise ValueError("under a tf.distribute strategy the short last batch is dropped "
+                                 "(drop_remainder=True): every replica needs an equal share.")
+        self._global_batch = batch_size
         batches = len(data) // batch_size if drop_remainder else -(-len(data) // batch_size)
         if batches == 0:
             raise ValueError(f"batch_size {batch_size} is larger than the data ({len(data)} images).")
@@ -357,6 +405,8 @@ class Trainer:
                 if steps_per_epoch is not None:
                     dataset = dataset.take(steps_per_epoch)
                 dataset = dataset.skip(int(self.batch_in_epoch.numpy()))
+                if strategy is not None:
+                    dataset = distribute_batches(strategy, dataset, batch_size)
                 self._run_epoch(dataset, callbacks, iterations, deadline, interrupt)
                 if self.stop_training:  # stopped mid-epoch: save the position, resume picks it up
                     self._check_weights()
@@ -396,7 +446,7 @@ class Trainer:
                 if taken % self.d_steps:
                     self.batch_in_epoch.assign(taken)
                     continue
-                g_logs = self.steps.g_step(tf.shape(real)[0])
+                g_logs = self.steps.g_step(tf.shape(real)[0] if self.strategy is None else self._global_batch)
             logs = {k: float(v) for k, v in {**d_logs, **g_logs}.items()}
             self._check_finite(logs)
             if self.ema_generator is not None:
