@@ -1,0 +1,408 @@
+"""gan_utils.checks: each check accepts the reference solution and rejects realistic wrong answers with a
+sentence naming the mistake. The wrong answers are written here as small functions, the way students write them."""
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from keras import layers
+
+from gan_utils import checks, losses, metrics
+
+
+def run(check, *args, **kwargs):
+    """Call a check; return (passed, the one printed sentence)."""
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        passed = check(*args, **kwargs)
+    lines = out.getvalue().strip().splitlines()
+    assert len(lines) == 1, lines
+    return passed, lines[0]
+
+
+def accepts(check, *args, **kwargs):
+    passed, sentence = run(check, *args, **kwargs)
+    assert passed and sentence.startswith("✓"), sentence
+
+
+def rejects(check, answer, *words, **kwargs):
+    passed, sentence = run(check, answer, **kwargs)
+    assert passed is False and sentence.startswith("✗"), sentence
+    for word in words:
+        assert word in sentence, sentence
+    return sentence
+
+
+# -- losses ---------------------------------------------------------------------------------------
+def test_discriminator_loss():
+    def reference(real, fake):
+        return tf.reduce_mean(tf.math.softplus(-real)) + tf.reduce_mean(tf.math.softplus(fake))
+
+    def swapped_labels(real, fake):
+        return tf.reduce_mean(tf.math.softplus(real)) + tf.reduce_mean(tf.math.softplus(-fake))
+
+    def real_term_only(real, fake):
+        return tf.reduce_mean(tf.math.softplus(-real))
+
+    def logits_as_probabilities(real, fake):
+        return -tf.reduce_mean(tf.math.log(real)) - tf.reduce_mean(tf.math.log(1 - fake))
+
+    def no_mean(real, fake):
+        return tf.math.softplus(-real) + tf.math.softplus(fake)
+
+    accepts(checks.check_discriminator_loss, reference)
+    accepts(checks.check_discriminator_loss, losses.minimax_discriminator_loss)
+    rejects(checks.check_discriminator_loss, swapped_labels, "swapped")
+    rejects(checks.check_discriminator_loss, real_term_only, "fake term")
+    rejects(checks.check_discriminator_loss, logits_as_probabilities, "logits")
+    rejects(checks.check_discriminator_loss, no_mean, "shape (4,)")
+
+
+def test_generator_losses():
+    def non_saturating(fake):
+        return tf.reduce_mean(tf.math.softplus(-fake))
+
+    def saturating(fake):
+        return tf.reduce_mean(tf.math.log(1.0 - tf.sigmoid(fake)))
+
+    def sign_flipped(fake):
+        return -tf.reduce_mean(tf.math.softplus(-fake))
+
+    def fake_label_zero(fake):
+        return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(tf.zeros_like(fake), fake))
+
+    accepts(checks.check_generator_loss, non_saturating)
+    rejects(checks.check_generator_loss, saturating, "saturating")
+    rejects(checks.check_generator_loss, sign_flipped, "sign")
+    rejects(checks.check_generator_loss, fake_label_zero, "label")
+    accepts(checks.check_generator_loss, losses.minimax_generator_loss, kind="minimax")
+    rejects(checks.check_generator_loss, non_saturating, "non-saturating loss", kind="minimax")
+
+
+def test_not_implemented_yet_is_a_sentence_not_a_crash():
+    def d_loss(real, fake):
+        # TODO: your code here
+        raise NotImplementedError
+
+    sentence = rejects(checks.check_discriminator_loss, d_loss, "not implemented yet")
+    assert "`d_loss`" in sentence
+
+
+# -- the train steps (student code reads notebook globals; the check swaps in its own) -----------------
+generator = discriminator = g_optimizer = d_optimizer = noise = None  # the notebook's objects
+
+
+def d_step(real):
+    z = noise(tf.shape(real)[0])
+    with tf.GradientTape() as tape:
+        fake = generator(z, training=True)
+        real_out = discriminator(real, training=True)
+        fake_out = discriminator(fake, training=True)
+        d_loss = tf.reduce_mean(tf.math.softplus(-real_out)) + tf.reduce_mean(tf.math.softplus(fake_out))
+    grads = tape.gradient(d_loss, discriminator.trainable_variables)
+    d_optimizer.apply_gradients(zip(grads, discriminator.trainable_variables))
+    return d_loss
+
+
+def d_step_without_training_flag(real):
+    z = noise(tf.shape(real)[0])
+    with tf.GradientTape() as tape:
+        fake = generator(z, training=True)
+        d_loss = losses.minimax_discriminator_loss(discriminator(real), discriminator(fake))
+    grads = tape.gradient(d_loss, discriminator.trainable_variables)
+    d_optimizer.apply_gradients(zip(grads, discriminator.trainable_variables))
+    return d_loss
+
+
+def d_step_loss_outside_tape(real):
+    z = noise(tf.shape(real)[0])
+    with tf.GradientTape() as tape:
+        fake = generator(z, training=True)
+    d_loss = losses.minimax_discriminator_loss(discriminator(real, training=True), discriminator(fake, training=True))
+    grads = tape.gradient(d_loss, discriminator.trainable_variables)
+    d_optimizer.apply_gradients(zip(grads, discriminator.trainable_variables))
+    return d_loss
+
+
+def d_step_updates_both(real):
+    z = noise(tf.shape(real)[0])
+    with tf.GradientTape() as tape:
+        fake = generator(z, training=True)
+        d_loss = losses.minimax_discriminator_loss(discriminator(real, training=True),
+                                                   discriminator(fake, training=True))
+    variables = discriminator.trainable_variables + generator.trainable_variables
+    d_optimizer.apply_gradients(zip(tape.gradient(d_loss, variables), variables))
+    return d_loss
+
+
+def g_step(batch_size):
+    z = noise(batch_size)
+    with tf.GradientTape() as tape:
+        g_loss = losses.non_saturating_generator_loss(discriminator(generator(z, training=True), training=True))
+    grads = tape.gradient(g_loss, generator.trainable_variables)
+    g_optimizer.apply_gradients(zip(grads, generator.trainable_variables))
+    return {"g_loss": g_loss}
+
+
+def g_step_saturating(batch_size):
+    z = noise(batch_size)
+    with tf.GradientTape() as tape:
+        g_loss = losses.minimax_generator_loss(discriminator(generator(z, training=True), training=True))
+    grads = tape.gradient(g_loss, generator.trainable_variables)
+    g_optimizer.apply_gradients(zip(grads, generator.trainable_variables))
+    return g_loss
+
+
+def g_step_generator_in_inference_mode(batch_size):
+    z = noise(batch_size)
+    with tf.GradientTape() as tape:
+        g_loss = losses.non_saturating_generator_loss(discriminator(generator(z, training=False), training=True))
+    grads = tape.gradient(g_loss, generator.trainable_variables)
+    g_optimizer.apply_gradients(zip(grads, generator.trainable_variables))
+    return g_loss
+
+
+def g_step_gradient_ascent(batch_size):
+    z = noise(batch_size)
+    with tf.GradientTape() as tape:
+        g_loss = losses.non_saturating_generator_loss(discriminator(generator(z, training=True), training=True))
+    grads = tape.gradient(g_loss, generator.trainable_variables)
+    g_optimizer.apply_gradients(zip([-g for g in grads], generator.trainable_variables))
+    return g_loss
+
+
+def test_d_step():
+    accepts(checks.check_d_step, d_step)
+    accepts(checks.check_d_step, tf.function(d_step))
+    rejects(checks.check_d_step, d_step_without_training_flag, "discriminator", "training=True")
+    rejects(checks.check_d_step, d_step_loss_outside_tape, "None gradient", "GradientTape")
+    rejects(checks.check_d_step, d_step_updates_both, "generator's weights")
+
+
+def test_g_step():
+    accepts(checks.check_g_step, g_step)
+    rejects(checks.check_g_step, g_step_saturating, "saturating")
+    rejects(checks.check_g_step, g_step_generator_in_inference_mode, "generator", "training=True")
+    rejects(checks.check_g_step, g_step_gradient_ascent, "wrong way")
+
+
+def test_steps_can_take_the_objects_as_arguments():
+    def explicit_g_step(batch_size, generator, discriminator, g_optimizer, noise):
+        z = noise(batch_size)
+        with tf.GradientTape() as tape:
+            g_loss = losses.non_saturating_generator_loss(discriminator(generator(z, training=True), training=True))
+        g_optimizer.apply_gradients(zip(tape.gradient(g_loss, generator.trainable_variables),
+                                        generator.trainable_variables))
+        return g_loss
+
+    accepts(checks.check_g_step, explicit_g_step)
+
+
+# -- DCGAN generator (small filters keep the test fast; the check derives shapes from them) ------------
+SMALL = (16, 8, 4)
+
+
+def dcgan(strides=(1, 2, 2), activation="tanh", use_bias=False, filters=SMALL):
+    z = keras.Input((100,))
+    x = layers.LeakyReLU()(layers.BatchNormalization()(layers.Dense(7 * 7 * filters[0], use_bias=use_bias)(z)))
+    x = layers.Reshape((7, 7, filters[0]))(x)
+    for f, s in zip(filters[1:], strides):
+        x = layers.LeakyReLU()(layers.BatchNormalization()(
+            layers.Conv2DTranspose(f, 5, strides=s, padding="same", use_bias=use_bias)(x)))
+    return keras.Model(z, layers.Conv2DTranspose(1, 5, strides=strides[2], padding="same", use_bias=False,
+                                                 activation=activation)(x))
+
+
+def test_dcgan_generator():
+    accepts(checks.check_dcgan_generator, dcgan(), filters=SMALL)
+    accepts(checks.check_dcgan_generator, lambda: dcgan(), filters=SMALL)  # a builder works too
+    rejects(checks.check_dcgan_generator, dcgan(strides=(1, 1, 2)), "block 2", "strides=2", filters=SMALL)
+    rejects(checks.check_dcgan_generator, dcgan(activation="sigmoid"), "tanh", filters=SMALL)
+    rejects(checks.check_dcgan_generator, dcgan(use_bias=True), "use_bias=False", filters=SMALL)
+
+
+# -- feature matching -----------------------------------------------------------------------------
+def test_feature_matching_loss():
+    def reference(real_features, fake_features):
+        diff = tf.reduce_mean(real_features, axis=0) - tf.reduce_mean(fake_features, axis=0)
+        return tf.reduce_sum(tf.square(diff))
+
+    def per_sample(real_features, fake_features):
+        return tf.reduce_mean(tf.reduce_sum(tf.square(real_features - fake_features), axis=1))
+
+    def norm_not_squared(real_features, fake_features):
+        return tf.norm(tf.reduce_mean(real_features, 0) - tf.reduce_mean(fake_features, 0))
+
+    def mean_over_features(real_features, fake_features):
+        return tf.reduce_mean(tf.square(tf.reduce_mean(real_features, 0) - tf.reduce_mean(fake_features, 0)))
+
+    accepts(checks.check_feature_matching_loss, reference)
+    accepts(checks.check_feature_matching_loss, losses.feature_matching_loss)
+    rejects(checks.check_feature_matching_loss, per_sample, "axis 0")
+    rejects(checks.check_feature_matching_loss, norm_not_squared, "square")
+    rejects(checks.check_feature_matching_loss, mean_over_features, "sum them")
+
+
+# -- WGAN -----------------------------------------------------------------------------------------
+def test_weight_clipping():
+    def reference(model, c):
+        for v in model.trainable_variables:
+            v.assign(tf.clip_by_value(v, -c, c))
+
+    def forgets_assign(model, c):
+        for v in model.trainable_variables:
+            tf.clip_by_value(v, -c, c)
+
+    def kernels_only(model, c):
+        for layer in model.layers:
+            if hasattr(layer, "kernel"):
+                layer.kernel.assign(tf.clip_by_value(layer.kernel, -c, c))
+
+    def hard_coded(model, c):
+        for v in model.trainable_variables:
+            v.assign(tf.clip_by_value(v, -0.01, 0.01))
+
+    accepts(checks.check_weight_clipping, reference)
+    rejects(checks.check_weight_clipping, forgets_assign, "assign")
+    rejects(checks.check_weight_clipping, kernels_only, "bias", "not clipped")
+    rejects(checks.check_weight_clipping, hard_coded, "argument c")
+
+
+def _penalty(critic, real, fake, alpha_fn=None, sqrt=True, axes=(1, 2, 3), epsilon=1e-12, watch=True):
+    n = tf.shape(real)[0]
+    alpha = alpha_fn(n) if alpha_fn else tf.random.uniform([n, 1, 1, 1], 0.0, 1.0)
+    x_hat = alpha * real + (1.0 - alpha) * fake
+    with tf.GradientTape() as tape:
+        if watch:
+            tape.watch(x_hat)
+        scores = critic(x_hat, training=True)
+    grads = tape.gradient(scores, x_hat)
+    squares = tf.reduce_sum(tf.square(grads), axis=list(axes))
+    norms = tf.sqrt(squares + epsilon) if sqrt else squares
+    return tf.reduce_mean(tf.square(norms - 1.0))
+
+
+def test_gradient_penalty():
+    accepts(checks.check_gradient_penalty, _penalty)
+    accepts(checks.check_gradient_penalty, losses.gradient_penalty)
+
+    def normal_alpha(critic, real, fake):
+        return _penalty(critic, real, fake, alpha_fn=lambda n: tf.random.normal([n, 1, 1, 1]))
+
+    def alpha_per_pixel(critic, real, fake):
+        return _penalty(critic, real, fake, alpha_fn=lambda n: tf.random.uniform(tf.shape(real)))
+
+    def no_epsilon(critic, real, fake):
+        return _penalty(critic, real, fake, epsilon=0.0)
+
+    def with_tf_norm(critic, real, fake):
+        alpha = tf.random.uniform([tf.shape(real)[0], 1, 1, 1])
+        x_hat = alpha * real + (1.0 - alpha) * fake
+        with tf.GradientTape() as tape:
+            tape.watch(x_hat)
+            scores = critic(x_hat, training=True)
+        grads = tape.gradient(scores, x_hat)
+        return tf.reduce_mean(tf.square(tf.norm(tf.reshape(grads, [tf.shape(grads)[0], -1]), axis=1) - 1.0))
+
+    def no_sqrt(critic, real, fake):
+        return _penalty(critic, real, fake, sqrt=False)
+
+    def last_axis(critic, real, fake):
+        return _penalty(critic, real, fake, axes=(-1,))
+
+    def forgets_watch(critic, real, fake):
+        return _penalty(critic, real, fake, watch=False)
+
+    rejects(checks.check_gradient_penalty, normal_alpha, "uniform")
+    rejects(checks.check_gradient_penalty, alpha_per_pixel, "one α per sample")
+    rejects(checks.check_gradient_penalty, no_epsilon, "ε")
+    rejects(checks.check_gradient_penalty, with_tf_norm, "ε")
+    rejects(checks.check_gradient_penalty, no_sqrt, "square root")
+    rejects(checks.check_gradient_penalty, last_axis, "axis=[1, 2, 3]")
+    rejects(checks.check_gradient_penalty, forgets_watch, "tape.watch")
+
+
+# -- conditional generator ------------------------------------------------------------------------
+def tiny_cgan(use_label=True):
+    z, label = keras.Input((100,)), keras.Input((), dtype="int32")
+    embedded = layers.Embedding(10, 8)(label)
+    x = layers.Concatenate()([z, embedded if use_label else layers.Lambda(lambda e: 0.0 * e)(embedded)])
+    x = layers.Dense(28 * 28, activation="tanh")(x)
+    return keras.Model([z, label], layers.Reshape((28, 28, 1))(x))
+
+
+def test_conditional_generator():
+    accepts(checks.check_conditional_generator, tiny_cgan())
+    rejects(checks.check_conditional_generator, tiny_cgan(use_label=False), "ignores the label")
+
+    one_hot_z, one_hot = keras.Input((100,)), keras.Input((10,))
+    x = layers.Dense(28 * 28)(layers.Concatenate()([one_hot_z, one_hot]))
+    expects_one_hot = keras.Model([one_hot_z, one_hot], layers.Reshape((28, 28, 1))(x))
+    rejects(checks.check_conditional_generator, expects_one_hot, "labels of shape (N,)")
+
+    flat_z, flat_label = keras.Input((100,)), keras.Input((), dtype="int32")
+    flat = keras.Model([flat_z, flat_label], layers.Dense(784)(
+        layers.Concatenate()([flat_z, layers.Embedding(10, 4)(flat_label)])))
+    rejects(checks.check_conditional_generator, flat, "(10, 28, 28, 1)")
+
+
+# -- metrics --------------------------------------------------------------------------------------
+def test_inception_score():
+    def reference(probs):
+        probs = np.asarray(probs)
+        marginal = probs.mean(axis=0, keepdims=True)
+        kl = np.sum(probs * (np.log(probs + 1e-12) - np.log(marginal + 1e-12)), axis=1)
+        return np.exp(kl.mean())
+
+    def no_exp(probs):
+        return np.log(reference(probs))
+
+    def marginal_over_classes(probs):
+        marginal = probs.mean(axis=1, keepdims=True)
+        return np.exp(np.mean(np.sum(probs * (np.log(probs + 1e-12) - np.log(marginal + 1e-12)), axis=1)))
+
+    def no_epsilon(probs):
+        marginal = probs.mean(axis=0, keepdims=True)
+        with np.errstate(divide="ignore", invalid="ignore"):  # the student's log(0): NaN, as in class
+            return np.exp(np.mean(np.sum(probs * (np.log(probs) - np.log(marginal)), axis=1)))
+
+    accepts(checks.check_inception_score, reference)
+    accepts(checks.check_inception_score, metrics.inception_score)
+    rejects(checks.check_inception_score, no_exp, "exp")
+    rejects(checks.check_inception_score, marginal_over_classes, "axis=0")
+    rejects(checks.check_inception_score, no_epsilon, "ε")
+
+
+def test_frechet_distance():
+    from scipy import linalg
+
+    def with_sqrtm(a, b):
+        ca, cb = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+        return (np.sum((a.mean(0) - b.mean(0)) ** 2) + np.trace(ca + cb - 2 * linalg.sqrtm(ca @ cb).real))
+
+    def elementwise_sqrt(a, b):
+        ca, cb = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+        return np.sum((a.mean(0) - b.mean(0)) ** 2) + np.trace(ca + cb - 2 * np.sqrt(np.abs(ca @ cb)))
+
+    def means_only(a, b):
+        return np.sum((a.mean(0) - b.mean(0)) ** 2)
+
+    def complex_result(a, b):
+        ca, cb = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+        return np.sum((a.mean(0) - b.mean(0)) ** 2) + np.trace(ca + cb - 2 * linalg.sqrtm(ca @ cb) + 1e-3j)
+
+    accepts(checks.check_frechet_distance, with_sqrtm)
+    accepts(checks.check_frechet_distance, metrics.frechet_distance)
+    rejects(checks.check_frechet_distance, elementwise_sqrt, "sqrtm")
+    rejects(checks.check_frechet_distance, means_only, "covariance term")
+    rejects(checks.check_frechet_distance, complex_result, "real part")
+
+
+def test_checks_never_raise_on_student_errors():
+    def broken(real, fake):
+        return undefined_name  # noqa: F821
+
+    sentence = rejects(checks.check_discriminator_loss, broken, "NameError")
+    assert "undefined_name" in sentence
