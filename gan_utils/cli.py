@@ -117,7 +117,7 @@ def run_train(args):
     print(f"{args.model}: precision {precision}, XLA {'on' if xla else 'off'}, fused kernels {args.fused}, "
           f"batch {batch_size}, EMA {trainer.ema_decay or 'off'}, epochs {done} -> {args.epochs or '?'} "
           f"(budget: {budget}), run folder {relative(out)}"
-          + (f", strategy {args.strategy} ({strategy.num_replicas_in_sync} replicas)" if strategy is not None else ""),
+          + (f", strategy {args.strategy} ({strategy.num_replicas_in_sync} replica{'s' if strategy.num_replicas_in_sync > 1 else ''})" if strategy is not None else ""),
           flush=True)
     trainer.fit(images, labels if trainer.steps.conditional else None, epochs=args.epochs, minutes=args.minutes,
                 iterations=args.iterations, batch_size=batch_size, steps_per_epoch=args.steps,

@@ -28,6 +28,8 @@ class AuxiliaryClassifierSteps(GANSteps):
     real digits plus the cross-entropy on fakes against their requested labels; False: real digits only.
     """
 
+    supports_strategy = True  # the steps scale their losses with scale_for_gradients (tf.distribute, float16)
+
     def __init__(self, generator, discriminator, g_optimizer, d_optimizer, class_weight=1.0, fake_class_loss=True,
                  **kwargs):
         if len(discriminator.outputs) != 2:
@@ -62,14 +64,15 @@ class AuxiliaryClassifierSteps(GANSteps):
         with tf.GradientTape() as tape:
             fake = self.generate(z, labels, training=True)
             out = self.discriminator_losses(real, fake, labels, training=True)
+            total = self.scale_for_gradients(out["total"], self.d_optimizer)
         variables = self.discriminator.trainable_variables
-        grads = tape.gradient(out["total"], variables)
+        grads = tape.gradient(total, variables)
         self.d_optimizer.apply_gradients(zip(grads, variables))
         return {"d_loss": out["d_loss"], "d_class_loss": out["d_class_loss"],
                 "d_real_class_loss": out["d_real_class_loss"], "d_fake_class_loss": out["d_fake_class_loss"],
                 "d_real_class_accuracy": _accuracy(labels, out["real_classes"]),
                 "d_fake_class_accuracy": _accuracy(labels, out["fake_classes"]),
-                "d_grad_norm": tf.linalg.global_norm(grads), **self._summary(out["real_out"], out["fake_out"])}
+                "d_grad_norm": self._grad_norm(grads, self.d_optimizer), **self._summary(out["real_out"], out["fake_out"])}
 
     def _g_step(self, batch_size):
         """Fool D for random requested digits, and make each fake recognisable as its digit."""
@@ -79,8 +82,8 @@ class AuxiliaryClassifierSteps(GANSteps):
             fake_out, fake_classes = self.discriminate(self.generate(z, labels, training=True), labels, training=True)
             g_loss = self.loss.generator(fake_out)
             class_loss = auxiliary_classifier_loss(labels, fake_classes)
-            total = g_loss + self.class_weight * class_loss
+            total = self.scale_for_gradients(g_loss + self.class_weight * class_loss, self.g_optimizer)
         variables = self.generator.trainable_variables
         grads = tape.gradient(total, variables)
         self.g_optimizer.apply_gradients(zip(grads, variables))
-        return {"g_loss": g_loss, "g_class_loss": class_loss, "g_grad_norm": tf.linalg.global_norm(grads)}
+        return {"g_loss": g_loss, "g_class_loss": class_loss, "g_grad_norm": self._grad_norm(grads, self.g_optimizer)}

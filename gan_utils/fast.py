@@ -80,6 +80,11 @@ class PackedDropout(keras.layers.Dropout):
             return tf.zeros_like(inputs)
         size = tf.size(inputs)
         seed = tf.cast(self.seed_generator.next(), tf.int32)
+        replica = tf.distribute.get_replica_context()
+        if replica is not None and replica.num_replicas_in_sync > 1:
+            # under tf.distribute the seed state is mirrored: without this every replica would draw the same
+            # mask for its rows (as keras.layers.Dropout does); one device is unchanged
+            seed = tf.random.experimental.stateless_fold_in(seed, replica.replica_id_in_sync_group)
         words = tf.random.stateless_uniform(((size + 1) // 2,), seed, minval=None, maxval=None, dtype=tf.int32)
         # int16 halves are uniform over all 65,536 values, so P(half < threshold - 32768) = threshold / 65536
         halves = tf.reshape(tf.bitcast(words, tf.int16), (-1,))[:size]
