@@ -265,12 +265,11 @@ class Trainer:
         if path != candidates[0]:
             print(f"resuming from {relative(path)} (epoch {int(self.epoch.numpy())}, "
                   f"iteration {int(self.iteration.numpy())}).", flush=True)
-        if True:
-            history_file = self.out_dir / "history.json"
-            if history_file.exists():
-                saved = json.loads(history_file.read_text(encoding="utf-8"))
-                n = int(self.iteration.numpy())
-                self.history = {k: v[:n] for k, v in saved.items()}
+        history_file = self.out_dir / "history.json"
+        if history_file.exists():
+            saved = json.loads(history_file.read_text(encoding="utf-8"))
+            n = int(self.iteration.numpy())
+            self.history = {k: v[:n] for k, v in saved.items()}
 
     def save(self):
         """Write history, then a checkpoint (CheckpointManager renames complete files into place).
