@@ -406,3 +406,81 @@ def test_checks_never_raise_on_student_errors():
 
     sentence = rejects(checks.check_discriminator_loss, broken, "NameError")
     assert "undefined_name" in sentence
+
+
+# -- new in 02, 03, 05: the DCGAN discriminator, one-sided label smoothing, the AC-GAN class loss ----
+def discriminator(filters=(64, 128), strides=2, pooling=False, sigmoid=False, kernel_size=5, leaky=True):
+    x = image = keras.Input((28, 28, 1))
+    for f in filters:
+        x = layers.Conv2D(f, kernel_size, strides=1 if pooling else strides, padding="same")(x)
+        if pooling:
+            x = layers.MaxPooling2D()(x)
+        x = layers.LeakyReLU()(x) if leaky else layers.ReLU()(x)
+        x = layers.Dropout(0.3)(x)
+    return keras.Model(image, layers.Dense(1, activation="sigmoid" if sigmoid else None)(layers.Flatten()(x)))
+
+
+def test_dcgan_discriminator():
+    from gan_utils import models
+
+    accepts(checks.check_dcgan_discriminator, discriminator())
+    accepts(checks.check_dcgan_discriminator, models.build_dcgan_discriminator)  # a builder works too
+    rejects(checks.check_dcgan_discriminator, discriminator(pooling=True), "MaxPooling2D", "strided")
+    rejects(checks.check_dcgan_discriminator, discriminator(strides=1), "Conv2D 1", "strides=2")
+    rejects(checks.check_dcgan_discriminator, discriminator(sigmoid=True), "sigmoid", "logit")
+    rejects(checks.check_dcgan_discriminator, discriminator(kernel_size=3), "kernel_size=5")
+    rejects(checks.check_dcgan_discriminator, discriminator(leaky=False), "LeakyReLU")
+    rejects(checks.check_dcgan_discriminator, discriminator(filters=(32, 128)), "64 filters")
+
+
+def test_smoothed_discriminator_loss():
+    def reference(real, fake, smoothing):
+        real_term = tf.nn.sigmoid_cross_entropy_with_logits(labels=tf.fill(tf.shape(real), 1.0 - smoothing), logits=real)
+        fake_term = tf.nn.sigmoid_cross_entropy_with_logits(labels=tf.zeros_like(fake), logits=fake)
+        return tf.reduce_mean(real_term) + tf.reduce_mean(fake_term)
+
+    def two_sided(real, fake, smoothing):
+        real_term = tf.nn.sigmoid_cross_entropy_with_logits(labels=tf.fill(tf.shape(real), 1.0 - smoothing), logits=real)
+        fake_term = tf.nn.sigmoid_cross_entropy_with_logits(labels=tf.fill(tf.shape(fake), smoothing), logits=fake)
+        return tf.reduce_mean(real_term) + tf.reduce_mean(fake_term)
+
+    def target_is_s(real, fake, smoothing):
+        return reference(real, fake, 1.0 - smoothing)
+
+    def fixed_point_nine(real, fake, smoothing):
+        return reference(real, fake, 0.1)
+
+    accepts(checks.check_smoothed_discriminator_loss, reference)
+    accepts(checks.check_smoothed_discriminator_loss,
+            lambda r, f, s: losses.minimax_discriminator_loss(r, f, label_smoothing=s))
+    rejects(checks.check_smoothed_discriminator_loss, two_sided, "one-sided")
+    rejects(checks.check_smoothed_discriminator_loss, target_is_s, "1 − s")
+    rejects(checks.check_smoothed_discriminator_loss, fixed_point_nine, "argument")
+    rejects(checks.check_smoothed_discriminator_loss, lambda r, f, s: reference(r, f, 0.0), "no smoothing")
+
+
+def test_auxiliary_classifier_loss():
+    def reference(labels, class_logits):
+        return tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(labels, class_logits, from_logits=True))
+
+    def as_probabilities(labels, class_logits):
+        return tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(labels, class_logits))
+
+    def summed(labels, class_logits):
+        return tf.reduce_sum(keras.losses.sparse_categorical_crossentropy(labels, class_logits, from_logits=True))
+
+    def binary(labels, class_logits):
+        return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(tf.one_hot(labels, 10), class_logits))
+
+    accepts(checks.check_auxiliary_classifier_loss, reference)
+    accepts(checks.check_auxiliary_classifier_loss, losses.auxiliary_classifier_loss)
+    rejects(checks.check_auxiliary_classifier_loss, as_probabilities, "from_logits=True")
+    rejects(checks.check_auxiliary_classifier_loss, summed, "mean")
+    rejects(checks.check_auxiliary_classifier_loss, binary, "softmax")
+
+
+def test_every_check_is_listed_for_a_notebook():
+    listed = {check.__name__ for group in checks.ALL_CHECKS.values() for check in group}
+    public = {name for name in checks.__all__ if name.startswith("check_")}
+    assert listed == public
+    assert all(len(group) >= 2 for group in checks.ALL_CHECKS.values())

@@ -93,3 +93,40 @@ def test_cli_writes_one_student_notebook_per_course_notebook(tmp_path, capsys):
 def test_cli_bad_notebooks_dir_is_a_one_line_error(tmp_path, capsys):
     assert cli.main(["student-edition", "--out", str(tmp_path / "e"), "--notebooks", str(tmp_path / "none")]) == 2
     assert "No notebooks directory" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", sorted(checks.ALL_CHECKS))
+def test_every_lesson_has_checked_exercises_that_fail_on_the_skeletons(name, tmp_path, capsys):
+    """Each lesson notebook has >= 2 hidden solution cells with a check cell after each; in the student edition
+    the skeletons run, and every check says 'not implemented yet' instead of passing or crashing."""
+    import keras
+    import numpy as np
+    import scipy.linalg
+    import tensorflow as tf
+    from keras import layers
+
+    teacher = json.loads((student.NOTEBOOKS_DIR / f"{name}.ipynb").read_text())
+    solutions = [c for c in teacher["cells"] if "solution" in c["metadata"].get("tags", [])]
+    assert len(solutions) >= 2, f"{name}: {len(solutions)} exercise(s)"
+    assert all(c["metadata"].get("jupyter", {}).get("source_hidden") for c in solutions), "solutions are collapsed"
+    assert all(c["outputs"] is not None and c["execution_count"] for c in solutions), "solutions ran in the committed run"
+    copy, counts = student.student_notebook(teacher, name)
+    assert counts["solution"] == len(solutions) and counts["check"] >= len(solutions)
+    namespace = {"keras": keras, "layers": layers, "np": np, "tf": tf, "scipy": scipy, "checks": checks}
+    verdicts = []
+    for cell in copy["cells"]:
+        tags = cell["metadata"].get("tags", [])
+        if "solution" in tags:
+            exec("".join(cell["source"]), namespace)
+        elif "check" in tags:
+            capsys.readouterr()
+            exec("".join(cell["source"]), namespace)
+            verdicts.append(capsys.readouterr().out.strip())
+    assert len(verdicts) >= 2
+    for verdict in verdicts:
+        assert verdict.startswith("✗") and "not implemented yet" in verdict, verdict
+    # and the teacher's own check cells passed in the committed run
+    checked = [c for c in teacher["cells"] if "check" in c["metadata"].get("tags", [])]
+    for cell in checked:
+        text = "".join("".join(o.get("text", "")) for o in cell["outputs"])
+        assert text.startswith("✓"), f"{name}: committed check output {text!r}"
