@@ -6,7 +6,10 @@
   sample is to the rest of its batch, so a collapsed batch is easy to spot (§3.2);
 - ``build_batchnorm_mlp_generator``: the MLP generator of 01 with BatchNorm after each hidden layer.
 One-sided label smoothing (§3.4) is a parameter of ``GANSteps`` (``label_smoothing``).
-All are compared in 03_training_pitfalls.ipynb.
+- ``InstanceNoiseSteps``: instance noise (Sønderby et al. 2017; Arjovsky & Bottou 2017), the source articles'
+  "regularised GAN (adding noise)": D sees real and generated samples with Gaussian noise added, annealed to 0.
+All are compared in 03_training_pitfalls.ipynb (instance noise: from the next version of 03; ``dirac`` shows
+why it helps on the smallest GAN).
 """
 import keras
 import tensorflow as tf
@@ -110,3 +113,32 @@ class FeatureMatchingSteps(GANSteps):
         grads = tape.gradient(g_loss, variables)
         self.g_optimizer.apply_gradients(zip(grads, variables))
         return {"g_loss": g_loss, "g_grad_norm": tf.linalg.global_norm(grads)}
+
+
+class InstanceNoiseSteps(GANSteps):
+    """``GANSteps`` whose discriminator sees every sample, real or generated, with N(0, σ²) noise added, in both
+    the D and the G step; σ falls linearly from ``noise_std`` to 0 over ``anneal_iterations`` generator
+    iterations (then it is plain GANSteps). The noise spreads both distributions over the whole space, so
+    they overlap: D cannot separate them perfectly, and G's gradient does not vanish (see ``dirac`` for the
+    damping it adds near the equilibrium). Evaluation (``training=False``) sees clean images. One device only.
+    """
+
+    def __init__(self, generator, discriminator, g_optimizer, d_optimizer, noise_std=0.1, anneal_iterations=1000,
+                 **kwargs):
+        if kwargs.get("strategy") is not None:
+            raise ValueError("InstanceNoiseSteps runs on one device (its noise is not split across replicas).")
+        if noise_std < 0 or anneal_iterations < 1:
+            raise ValueError("noise_std must be >= 0 and anneal_iterations >= 1.")
+        super().__init__(generator, discriminator, g_optimizer, d_optimizer, **kwargs)
+        self.noise_std, self.anneal_iterations = float(noise_std), int(anneal_iterations)
+
+    def current_std(self):
+        """σ at the current generator iteration (a tensor; read at every step, no retracing)."""
+        done = tf.cast(self.g_optimizer.iterations, tf.float32) / float(self.anneal_iterations)
+        return self.noise_std * tf.maximum(0.0, 1.0 - done)
+
+    def discriminate(self, images, labels=None, training=False):
+        if training and self.noise_std > 0:
+            noise = self.rng.normal(tf.shape(images), dtype=tf.float32) * self.current_std()
+            images = images + tf.cast(noise, images.dtype)
+        return super().discriminate(images, labels, training)

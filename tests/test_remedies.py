@@ -141,3 +141,47 @@ def test_auxiliary_classifier_steps_one_step_each():
     with pytest.raises(ValueError, match="class_logits"):
         AuxiliaryClassifierSteps(g, models.build_conditional_discriminator(auxiliary_classifier=False),
                                  keras.optimizers.Adam(), keras.optimizers.Adam())
+
+
+def tiny_mlp_steps(steps_class=None, **kwargs):
+    from gan_utils.train import GANSteps
+
+    gan_utils.set_seed(0, deterministic=True)
+    g = models.build_mlp_generator(latent_dim=4, hidden=(8,), output_shape=(2,))
+    d = models.build_mlp_discriminator(input_shape=(2,), hidden=(8,))
+    return (steps_class or GANSteps)(g, d, keras.optimizers.SGD(0.05), keras.optimizers.SGD(0.05), **kwargs)
+
+
+def test_instance_noise_anneals_and_only_touches_what_d_sees_in_training():
+    steps = tiny_mlp_steps(remedies.InstanceNoiseSteps, noise_std=0.5, anneal_iterations=4)
+    zeros = tf.zeros((4096, 2))
+    stds = []
+    for _ in range(5):
+        stds.append(float(steps.current_std()))
+        steps.g_optimizer.iterations.assign_add(1)
+    assert stds == pytest.approx([0.5, 0.375, 0.25, 0.125, 0.0])
+    steps.g_optimizer.iterations.assign(0)
+    clean = steps.discriminator(zeros, training=False).numpy()
+    np.testing.assert_array_equal(steps.discriminate(zeros, training=False).numpy(), clean)
+    # in training, D's input is the image plus N(0, 0.5²): recover the noise through a linear probe
+    probe = remedies.InstanceNoiseSteps(keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)]),
+                                        keras.Sequential([keras.Input((2,)), keras.layers.Lambda(lambda x: x)]),
+                                        keras.optimizers.SGD(0.1), keras.optimizers.SGD(0.1), noise_std=0.5)
+    seen = probe.discriminate(zeros, training=True).numpy()
+    assert seen.std() == pytest.approx(0.5, rel=0.05) and abs(seen.mean()) < 0.05
+
+
+def test_instance_noise_steps_run_and_zero_noise_is_plain_gansteps():
+    real = tf.constant(np.random.default_rng(2).normal(size=(16, 2)).astype("float32"))
+    plain, quiet = tiny_mlp_steps(), tiny_mlp_steps(remedies.InstanceNoiseSteps, noise_std=0.0)
+    for steps in (plain, quiet):
+        steps.logs = [steps.d_step(real), steps.g_step(16)]
+    for a, b in zip(plain.logs, quiet.logs):
+        for key in a:
+            assert float(a[key]) == pytest.approx(float(b[key]), rel=1e-6)
+    noisy = tiny_mlp_steps(remedies.InstanceNoiseSteps, noise_std=0.3)
+    logs = {**noisy.d_step(real), **noisy.g_step(16)}
+    assert all(np.isfinite(float(v)) for v in logs.values())
+    assert float(logs["d_loss"]) != pytest.approx(float(plain.logs[0]["d_loss"]), rel=1e-6)
+    with pytest.raises(ValueError, match="noise_std"):
+        tiny_mlp_steps(remedies.InstanceNoiseSteps, noise_std=-1)
