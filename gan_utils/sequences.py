@@ -1,0 +1,108 @@
+"""GANs for time series (issue #19, notebook 10 in preparation): recurrent G and D, data made in code, and the two
+scores of the TimeGAN paper (Yoon et al., 2019).
+
+- ``sine_series``: sines with random frequency, phase and amplitude (optionally noise), like TimeGAN's benchmark,
+  scaled to [−1, 1];
+- ``build_sequence_generator`` (a GRU over the noise sequence, tanh output per step) and
+  ``build_sequence_discriminator`` (a GRU reading the series, one logit): ``train.GANSteps`` trains them as any
+  pair (its generator input is a noise *sequence*, so ``SequenceGANSteps`` draws (n, length, noise_dim) noise);
+- ``discriminative_score``: accuracy of a post-hoc GRU classifier trained to tell real from generated series on
+  80 % and tested on the other 20 %; 0.5 is best (it cannot tell);
+- ``predictive_score``: "train on synthetic, test on real": a GRU trained on generated series to predict each next
+  value, tested on real series; mean absolute error (lower is better; compare with the same model trained on real).
+"""
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import layers
+
+from gan_utils.train import GANSteps
+
+
+def sine_series(n, length=24, features=1, noise=0.0, seed=0):
+    """(n, length, features) float32: each feature x_t = a·sin(2π·f·t + φ), f ~ U(0.02, 0.15) cycles per step,
+    φ ~ U(0, 2π), a ~ U(0.5, 1), plus N(0, noise²); clipped to [−1, 1]."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(length)[None, :, None]
+    freq = rng.uniform(0.02, 0.15, size=(n, 1, features))
+    phase = rng.uniform(0, 2 * np.pi, size=(n, 1, features))
+    amplitude = rng.uniform(0.5, 1.0, size=(n, 1, features))
+    x = amplitude * np.sin(2 * np.pi * freq * t + phase) + noise * rng.normal(size=(n, length, features))
+    return np.clip(x, -1.0, 1.0).astype("float32")
+
+
+def build_sequence_generator(length=24, features=1, noise_dim=4, units=32, name="sequence_generator"):
+    z = keras.Input((length, noise_dim), name="z")
+    h = layers.GRU(units, return_sequences=True)(z)
+    h = layers.GRU(units, return_sequences=True)(h)
+    return keras.Model(z, layers.TimeDistributed(layers.Dense(features, activation="tanh"))(h), name=name)
+
+
+def build_sequence_discriminator(length=24, features=1, units=32, name="sequence_discriminator"):
+    x = keras.Input((length, features), name="series")
+    h = layers.GRU(units)(layers.GRU(units, return_sequences=True)(x))
+    return keras.Model(x, layers.Dense(1)(h), name=name)
+
+
+class SequenceGANSteps(GANSteps):
+    """``GANSteps`` whose noise is a sequence, shape (n, length, noise_dim), drawn from the run's generator of
+    random numbers (so runs are reproducible and resume like the others). One device."""
+
+    def __init__(self, generator, discriminator, g_optimizer, d_optimizer, **kwargs):
+        if kwargs.get("strategy") is not None:
+            raise ValueError("SequenceGANSteps runs on one device.")
+        super().__init__(generator, discriminator, g_optimizer, d_optimizer, **kwargs)
+        self.length, self.noise_dim = int(generator.inputs[0].shape[1]), int(generator.inputs[0].shape[2])
+
+    def noise(self, n):
+        return self.rng.normal((n, self.length, self.noise_dim))
+
+
+def train_sequence_gan(steps, series, iterations, batch_size=64, seed=0):
+    """Algorithm 1 for ``iterations`` generator iterations on shuffled batches of ``series``; returns the history."""
+    series = np.asarray(series, "float32")
+    if series.ndim != 3 or len(series) < batch_size:
+        raise ValueError(f"series must have shape (N, length, features) with N >= batch_size={batch_size}.")
+    dataset = tf.data.Dataset.from_tensor_slices(series).shuffle(len(series), seed=seed).batch(
+        batch_size, drop_remainder=True).repeat()
+    history = {}
+    for real in dataset.take(iterations):
+        logs = {**steps.d_step(real), **steps.g_step(batch_size)}
+        for key, value in logs.items():
+            history.setdefault(key, []).append(float(value))
+    return history
+
+
+def _fit_quietly(model, x, y, epochs, batch_size, seed):
+    keras.utils.set_random_seed(seed)
+    model.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=0, shuffle=True)
+    return model
+
+
+def discriminative_score(real, generated, epochs=10, units=16, seed=0):
+    """Held-out accuracy of a GRU classifier trained to tell real (1) from generated (0) series (0.5 is best)."""
+    real, generated = np.asarray(real, "float32"), np.asarray(generated, "float32")
+    n = min(len(real), len(generated))
+    x = np.concatenate([real[:n], generated[:n]])
+    y = np.concatenate([np.ones(n), np.zeros(n)]).astype("float32")
+    order = np.random.default_rng(seed).permutation(2 * n)
+    x, y = x[order], y[order]
+    split = int(0.8 * len(x))
+    inputs = keras.Input(x.shape[1:])
+    model = keras.Model(inputs, layers.Dense(1, activation="sigmoid")(layers.GRU(units)(inputs)))
+    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="binary_crossentropy")
+    _fit_quietly(model, x[:split], y[:split], epochs, 64, seed)
+    predicted = model.predict(x[split:], verbose=0)[:, 0] >= 0.5
+    return float(np.mean(predicted == y[split:].astype(bool)))
+
+
+def predictive_score(train_series, test_series, epochs=10, units=16, seed=0):
+    """MAE on ``test_series`` of a GRU trained on ``train_series`` to predict x_{t+1} from x_1..x_t."""
+    train_series, test_series = np.asarray(train_series, "float32"), np.asarray(test_series, "float32")
+    inputs = keras.Input((train_series.shape[1] - 1, train_series.shape[2]))
+    h = layers.GRU(units, return_sequences=True)(inputs)
+    model = keras.Model(inputs, layers.TimeDistributed(layers.Dense(train_series.shape[2]))(h))
+    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="mae")
+    _fit_quietly(model, train_series[:, :-1], train_series[:, 1:], epochs, 64, seed)
+    prediction = model.predict(test_series[:, :-1], verbose=0)
+    return float(np.mean(np.abs(prediction - test_series[:, 1:])))

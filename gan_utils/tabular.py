@@ -1,0 +1,174 @@
+"""Synthetic tables: what a GAN needs to generate patient records (issue #19, notebook 10 in preparation).
+
+Tabular data is not an image: columns have different units, some are multi-modal, some are categories. As in
+CTGAN (Xu et al., 2019):
+
+- ``ModeSpecificNormalizer`` fits a Bayesian Gaussian mixture to each continuous column and writes each value as
+  (α, β): β one-hot of the mixture component it belongs to, α ∈ [−1, 1] its position inside that component,
+  (x − μ_k) / (4σ_k). A column with two bumps is then two easy targets instead of one hard one. The inverse
+  maps (α, β) back to x exactly (up to the clipping of α at 4σ).
+- ``build_tabular_generator`` ends with one activation per segment: tanh for each α, a softmax for each β, so its
+  rows have the normaliser's layout; it is conditional on the row's class (the diagnosis), like notebook 05's
+  generator. ``build_tabular_discriminator`` sees a row and its class.
+- ``train_tabular_gan`` runs ``train.GANSteps`` (Algorithm 1, the course's two optimizers and tapes) on the rows.
+
+``load_breast_cancer_table`` is scikit-learn's bundled copy of the Wisconsin diagnostic breast-cancer data (569
+patients, 30 measurements, a diagnosis): it ships inside the scikit-learn wheel, nothing is downloaded.
+"""
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import layers
+
+
+def load_breast_cancer_table():
+    """(features (569, 30) float64, diagnosis (569,) int 0 = malignant / 1 = benign, feature names)."""
+    from sklearn.datasets import load_breast_cancer
+
+    bunch = load_breast_cancer()
+    return bunch.data.astype("float64"), bunch.target.astype("int32"), list(bunch.feature_names)
+
+
+class ModeSpecificNormalizer:
+    """Per-column mode-specific normalisation (CTGAN). ``fit(X)`` on continuous columns; ``transform`` gives
+    rows laid out as [α_1, β_1 (modes_1 values), α_2, β_2, …]; ``inverse_transform`` undoes it."""
+
+    def __init__(self, max_modes=5, weight_threshold=0.005, seed=0):
+        self.max_modes, self.weight_threshold, self.seed = int(max_modes), float(weight_threshold), seed
+        self.columns = None
+
+    def fit(self, x):
+        from sklearn.mixture import BayesianGaussianMixture
+
+        x = self._check(x)
+        self.columns = []
+        for j in range(x.shape[1]):
+            column = x[:, j:j + 1]
+            n_components = max(1, min(self.max_modes, len(np.unique(column))))
+            mixture = BayesianGaussianMixture(n_components=n_components, weight_concentration_prior=1e-3,
+                                              max_iter=300, random_state=self.seed).fit(column)
+            keep = np.flatnonzero(mixture.weights_ > self.weight_threshold)
+            means = mixture.means_[keep, 0]
+            stds = np.sqrt(mixture.covariances_[keep].reshape(-1))
+            self.columns.append({"mixture": mixture, "keep": keep, "means": means,
+                                 "stds": np.maximum(stds, 1e-6 * max(1.0, float(np.std(column))))})
+        return self
+
+    @property
+    def segments(self):
+        """[(kind, width), …] in output order: ("alpha", 1) then ("beta", modes) for each column."""
+        self._check_fitted()
+        out = []
+        for c in self.columns:
+            out += [("alpha", 1), ("beta", len(c["keep"]))]
+        return out
+
+    @property
+    def width(self):
+        return sum(width for _, width in self.segments)
+
+    def transform(self, x):
+        self._check_fitted()
+        x = self._check(x, self.columns)
+        parts = []
+        for j, c in enumerate(self.columns):
+            probs = c["mixture"].predict_proba(x[:, j:j + 1])[:, c["keep"]]
+            mode = np.argmax(probs, axis=1)
+            alpha = np.clip((x[:, j] - c["means"][mode]) / (4 * c["stds"][mode]), -0.99, 0.99)
+            parts += [alpha[:, None], np.eye(len(c["keep"]))[mode]]
+        return np.concatenate(parts, axis=1).astype("float32")
+
+    def inverse_transform(self, rows):
+        self._check_fitted()
+        rows = np.asarray(rows, "float64")
+        if rows.ndim != 2 or rows.shape[1] != self.width:
+            raise ValueError(f"rows must have shape (N, {self.width}) (the layout of transform), got {rows.shape}.")
+        out, start = [], 0
+        for c in self.columns:
+            k = len(c["keep"])
+            alpha, beta = np.clip(rows[:, start], -1, 1), rows[:, start + 1:start + 1 + k]
+            mode = np.argmax(beta, axis=1)
+            out.append(alpha * 4 * c["stds"][mode] + c["means"][mode])
+            start += 1 + k
+        return np.stack(out, axis=1)
+
+    def _check_fitted(self):
+        if self.columns is None:
+            raise RuntimeError("call fit(X) first.")
+
+    @staticmethod
+    def _check(x, columns=None):
+        x = np.asarray(x, "float64")
+        if x.ndim != 2:
+            raise ValueError(f"expected a 2-D table (rows, columns), got shape {x.shape}.")
+        if not np.isfinite(x).all():
+            raise ValueError("the table has NaN or infinite values: impute or drop them first.")
+        if columns is not None and x.shape[1] != len(columns):
+            raise ValueError(f"the normaliser was fitted on {len(columns)} columns, this table has {x.shape[1]}.")
+        return x
+
+
+@keras.saving.register_keras_serializable(package="gan_utils")
+class SegmentActivation(layers.Layer):
+    """tanh on each α, softmax on each β of a row laid out as ``segments``."""
+
+    def __init__(self, segments, **kwargs):
+        super().__init__(**kwargs)
+        self.segments = [(str(kind), int(width)) for kind, width in segments]
+
+    def call(self, x):
+        parts, start = [], 0
+        for kind, width in self.segments:
+            piece = x[:, start:start + width]
+            parts.append(tf.tanh(piece) if kind == "alpha" else tf.nn.softmax(piece, axis=-1))
+            start += width
+        return tf.concat(parts, axis=-1)
+
+    def get_config(self):
+        return {**super().get_config(), "segments": self.segments}
+
+
+def build_tabular_generator(segments, latent_dim=32, num_classes=2, hidden=(128, 128), name="tabular_generator"):
+    """G([z, class]): an MLP with BatchNorm, ending in ``SegmentActivation``; rows of width Σ segment widths."""
+    z, label = keras.Input((latent_dim,), name="z"), keras.Input((), dtype="int32", name="label")
+    x = layers.Concatenate()([z, layers.Embedding(num_classes, 8)(label)])
+    for units in hidden:
+        x = layers.LeakyReLU(0.2)(layers.BatchNormalization()(layers.Dense(units)(x)))
+    width = sum(w for _, w in segments)
+    return keras.Model([z, label], SegmentActivation(segments)(layers.Dense(width)(x)), name=name)
+
+
+def build_tabular_discriminator(width, num_classes=2, hidden=(128, 128), dropout=0.2, name="tabular_discriminator"):
+    """D([row, class]) -> one logit."""
+    row, label = keras.Input((width,), name="row"), keras.Input((), dtype="int32", name="label")
+    x = layers.Concatenate()([row, layers.Embedding(num_classes, 8)(label)])
+    for units in hidden:
+        x = layers.Dropout(dropout)(layers.LeakyReLU(0.2)(layers.Dense(units)(x)))
+    return keras.Model([row, label], layers.Dense(1)(x), name=name)
+
+
+def train_tabular_gan(steps, rows, labels, iterations, batch_size=64, seed=0):
+    """Algorithm 1 on a table: ``iterations`` generator iterations of ``steps`` (a ``train.GANSteps`` on the
+    tabular models), batches drawn from shuffled epochs of (rows, labels). Returns the history (dict of lists)."""
+    rows, labels = np.asarray(rows, "float32"), np.asarray(labels, "int32")
+    if len(rows) != len(labels) or len(rows) < batch_size:
+        raise ValueError(f"need as many labels as rows and at least batch_size={batch_size} rows.")
+    dataset = (tf.data.Dataset.from_tensor_slices((rows, labels)).shuffle(len(rows), seed=seed)
+               .batch(batch_size, drop_remainder=True).repeat())
+    history = {}
+    for i, (real, real_labels) in enumerate(dataset.take(iterations)):
+        logs = {**steps.d_step(real, real_labels), **steps.g_step(batch_size)}
+        for key, value in logs.items():
+            history.setdefault(key, []).append(float(value))
+    return history
+
+
+def sample_table(generator, normalizer, n, class_shares, seed=0):
+    """``n`` synthetic rows back in the original units, with classes drawn in ``class_shares`` proportions;
+    returns (features, labels)."""
+    rng = np.random.default_rng(seed)
+    shares = np.asarray(class_shares, "float64")
+    labels = rng.choice(len(shares), size=n, p=shares / shares.sum()).astype("int32")
+    z = rng.normal(size=(n, int(generator.inputs[0].shape[-1]))).astype("float32")
+    rows = generator([z, labels], training=False).numpy()
+    return normalizer.inverse_transform(rows), labels

@@ -1,0 +1,100 @@
+"""Pieces of notebook 10 (issue #19): mode-specific normalisation, the tabular GAN's layout and one step, the
+privacy and utility checks on known cases, spectra, and the time-series GAN and its scores."""
+import keras
+import numpy as np
+import pytest
+
+import gan_utils
+from gan_utils import privacy, sequences, spectra, tabular
+
+gan_utils.choose_precision("float32")
+
+
+def two_bumps(n=600, seed=0):
+    rng = np.random.default_rng(seed)
+    a = np.where(rng.uniform(size=n) < 0.3, rng.normal(-5, 0.5, n), rng.normal(10, 1.0, n))
+    return np.stack([a, rng.normal(100, 20, n)], axis=1)
+
+
+def test_normalizer_round_trip_and_modes():
+    x = two_bumps()
+    norm = tabular.ModeSpecificNormalizer(seed=0).fit(x)
+    rows = norm.transform(x)
+    assert rows.shape == (600, norm.width) and norm.segments[0] == ("alpha", 1)
+    assert norm.segments[1][1] >= 2                                # the two-bump column keeps >= 2 modes
+    assert np.all(np.abs(rows[:, 0]) <= 0.99)
+    np.testing.assert_allclose(norm.inverse_transform(rows), x, rtol=1e-5, atol=1e-4)
+    with pytest.raises(ValueError, match="fitted on 2 columns"):
+        norm.transform(x[:, :1])
+    with pytest.raises(ValueError, match="NaN"):
+        tabular.ModeSpecificNormalizer().fit(np.array([[1.0], [np.nan]]))
+
+
+def test_tabular_gan_layout_and_one_step():
+    from gan_utils.train import GANSteps
+
+    x, y, names = tabular.load_breast_cancer_table()
+    assert x.shape == (569, 30) and len(names) == 30 and set(np.unique(y)) == {0, 1}
+    norm = tabular.ModeSpecificNormalizer(max_modes=3).fit(x[:, :4])
+    rows = norm.transform(x[:, :4])
+    gan_utils.set_seed(0, deterministic=True)
+    g = tabular.build_tabular_generator(norm.segments, latent_dim=8)
+    d = tabular.build_tabular_discriminator(norm.width)
+    out = g([np.zeros((5, 8), "float32"), np.array([0, 1, 0, 1, 1], "int32")]).numpy()
+    start = 0
+    for kind, width in norm.segments:                              # tanh for α, softmax for β
+        piece = out[:, start:start + width]
+        assert np.all(np.abs(piece) < 1) if kind == "alpha" else np.allclose(piece.sum(1), 1, atol=1e-5)
+        start += width
+    steps = GANSteps(g, d, keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3), num_classes=2)
+    history = tabular.train_tabular_gan(steps, rows, y, iterations=3, batch_size=32)
+    assert len(history["g_loss"]) == 3 and all(np.isfinite(history["d_loss"]))
+    synthetic, labels = tabular.sample_table(g, norm, 50, class_shares=[0.4, 0.6])
+    assert synthetic.shape == (50, 4) and set(np.unique(labels)) <= {0, 1}
+
+
+def test_privacy_checks_on_known_cases():
+    rng = np.random.default_rng(0)
+    members, non_members = rng.normal(size=(200, 5)), rng.normal(size=(200, 5))
+    copies = members + 1e-6                                       # a generator that memorised its data
+    independent = rng.normal(size=(200, 5))                      # one that learned the distribution only
+    assert privacy.membership_inference_auc(members, non_members, copies) == pytest.approx(1.0)
+    assert abs(privacy.membership_inference_auc(members, non_members, independent) - 0.5) < 0.08
+    assert privacy.distance_to_closest_record(copies, members).max() < 1e-4
+    assert privacy.distance_to_closest_record(non_members, members).min() > 1e-3
+    assert privacy.correlation_gap(members, members) == 0.0
+    correlated = np.column_stack([members[:, 0], members[:, 0] + 0.1 * members[:, 1]])
+    assert privacy.correlation_gap(correlated, members[:, :2]) > 0.9
+
+
+def test_utility_train_on_one_table_test_on_another():
+    x, y, _ = tabular.load_breast_cancer_table()
+    result = privacy.train_synthetic_test_real(x[:400], y[:400], x[400:], y[400:])
+    assert result["accuracy"] > 0.9 and result["roc_auc"] > 0.95  # logistic regression on this table
+    with pytest.raises(ValueError, match="single class"):
+        privacy.train_synthetic_test_real(x[:10], np.zeros(10), x, y)
+
+
+def test_spectra():
+    checker = np.indices((28, 28)).sum(axis=0) % 2 * 255.0         # pure highest-frequency pattern
+    smooth = np.exp(-((np.indices((28, 28)) - 13.5) ** 2).sum(0) / 40.0) * 255
+    assert spectra.high_frequency_share(checker[None]) > 0.99
+    assert spectra.high_frequency_share(smooth[None]) < 0.01
+    spectrum = spectra.average_log_spectrum(np.stack([checker, smooth])[..., None])
+    assert spectrum.shape == (28, 28) and spectrum[0, 0] > spectrum[14, 15]
+
+
+def test_sequence_gan_step_and_scores():
+    series = sequences.sine_series(256, length=12, seed=0)
+    assert series.shape == (256, 12, 1) and np.abs(series).max() <= 1.0
+    gan_utils.set_seed(0, deterministic=True)
+    g = sequences.build_sequence_generator(length=12, units=8)
+    d = sequences.build_sequence_discriminator(length=12, units=8)
+    steps = sequences.SequenceGANSteps(g, d, keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3))
+    history = sequences.train_sequence_gan(steps, series, iterations=2, batch_size=64)
+    assert len(history["d_loss"]) == 2 and tuple(steps.noise(3).shape) == (3, 12, 4)
+    noise = np.random.default_rng(1).uniform(-1, 1, size=(256, 12, 1)).astype("float32")
+    assert sequences.discriminative_score(series, noise, epochs=5) > 0.8      # white noise is easy to spot
+    same = sequences.discriminative_score(series[:128], sequences.sine_series(128, length=12, seed=5), epochs=5)
+    assert same < 0.75                                                          # real vs real: near chance
+    assert sequences.predictive_score(series, series, epochs=5) < sequences.predictive_score(noise, series, epochs=5)
