@@ -93,6 +93,13 @@ class LiveMonitor(Callback):
 
     def on_epoch_end(self, trainer, epoch):
         if epoch % self.every == 0:
+            self._drawn_at = int(trainer.iteration.numpy())
+            self._draw(trainer)
+
+    def on_train_end(self, trainer):
+        """The final state, also when a time or iteration budget stops mid-epoch (otherwise the figure a saved
+        notebook shows would be the last epoch's, or the empty one of iteration 0)."""
+        if getattr(self, "_drawn_at", None) != int(trainer.iteration.numpy()):
             self._draw(trainer)
 
 

@@ -35,3 +35,32 @@ def test_quality_meter_records_and_persists(tmp_path):
     assert all(0 <= r["min_class_share"] <= 0.1 for r in meter.records)  # the smallest of 10 shares
     assert all(0.1 <= r["mean_confidence"] <= 1 and 1 <= r["inception_score"] <= 10 for r in meter.records)
     assert QualityMeter(out_dir=tmp_path).records == meter.records
+
+
+def test_live_monitor_shows_the_final_state_when_a_budget_stops_mid_epoch(monkeypatch):
+    import IPython
+    import IPython.display
+
+    from gan_utils.callbacks import LiveMonitor
+
+    shown = []
+
+    class Handle:
+        def update(self, fig):
+            shown.append(fig.axes[0].get_title())
+
+    def display(fig, display_id=None):
+        shown.append(fig.axes[0].get_title())
+        return Handle()
+
+    import types
+
+    shell = types.SimpleNamespace(events=types.SimpleNamespace(register=lambda *a: None, unregister=lambda *a: None))
+    monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
+    monkeypatch.setattr(IPython.display, "display", display)
+    trainer = make_trainer("mlp", num_samples=4)
+    trainer.fit(tiny(), iterations=2, batch_size=8, callbacks=[LiveMonitor()])   # 3 batches per epoch: stops mid-epoch
+    assert shown[0].endswith("iteration 0") and shown[-1].endswith("iteration 2"), shown
+    shown.clear()
+    trainer.fit(tiny(), iterations=6, batch_size=8, callbacks=[LiveMonitor()])   # ends on an epoch boundary
+    assert shown[-1].endswith("iteration 6") and len(shown) == len(set(shown)), shown  # not drawn twice
