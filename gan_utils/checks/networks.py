@@ -7,6 +7,22 @@ from keras import layers
 from gan_utils.checks.core import CheckFailed, _build, _call, _exercise, _shape
 
 
+def _check_conv_blocks(model, layer_type, expected, strides, plural, label):
+    """The model's ``layer_type`` layers, in order, must output the ``expected`` shapes; a wrong spatial size
+    names the stride and padding, a wrong channel count the filters."""
+    name = layer_type.__name__
+    convs = [layer for layer in model.layers if type(layer) is layer_type]
+    if len(convs) != len(expected):
+        raise CheckFailed(f"found {len(convs)} {name} {plural}, expected {len(expected)}: "
+                          f"{' -> '.join(str(s) for s in expected)}.")
+    for i, (layer, want, stride) in enumerate(zip(convs, expected, strides), start=1):
+        got = _shape(layer)
+        if got != want:
+            fix = (f"use strides={stride} and padding='same'" if got is not None and got[1:3] != want[1:3]
+                   else f"use {want[3]} filters")
+            raise CheckFailed(f"{name} {label}{i} outputs {got}, expected {want}: {fix}.")
+
+
 @_exercise("DCGAN generator")
 def check_dcgan_generator(model_or_builder, latent_dim=100, filters=(256, 128, 64)):
     """A Keras model (or a no-argument builder) with the TF tutorial's blocks; ``filters`` as in models."""
@@ -25,19 +41,7 @@ def check_dcgan_generator(model_or_builder, latent_dim=100, filters=(256, 128, 6
         raise CheckFailed(f"after the Dense block expected a Reshape to {start}, found {got}: "
                           f"Dense(7 * 7 * {filters[0]}) then layers.Reshape((7, 7, {filters[0]})).")
     expected = [(None, 7, 7, filters[1]), (None, 14, 14, filters[2]), (None, 28, 28, 1)]
-    convs = [layer for layer in model.layers if isinstance(layer, layers.Conv2DTranspose)]
-    if len(convs) != len(expected):
-        raise CheckFailed(f"found {len(convs)} Conv2DTranspose blocks, expected {len(expected)}: "
-                          f"{' -> '.join(str(s) for s in expected)}.")
-    for i, (layer, want) in enumerate(zip(convs, expected), start=1):
-        got = _shape(layer)
-        if got != want:
-            if got is not None and got[1:3] != want[1:3]:
-                stride = 1 if i == 1 else 2
-                fix = f"use strides={stride} and padding='same'"
-            else:
-                fix = f"use {want[3]} filters"
-            raise CheckFailed(f"Conv2DTranspose block {i} outputs {got}, expected {want}: {fix}.")
+    _check_conv_blocks(model, layers.Conv2DTranspose, expected, strides=(1, 2, 2), plural="blocks", label="block ")
     n_norm = sum("BatchNormalization" in type(layer).__name__ for layer in model.layers)
     if n_norm != 3:
         raise CheckFailed(f"found {n_norm} BatchNormalization layers, expected 3 (after the Dense and the first two "
@@ -71,16 +75,7 @@ def check_dcgan_discriminator(model_or_builder, filters=(64, 128), image_shape=(
         raise CheckFailed(f"found a {type(pools[0]).__name__} layer: DCGAN downsamples with strided convolutions "
                           "(Conv2D(..., strides=2)), not pooling.")
     expected = [(None, 14, 14, filters[0]), (None, 7, 7, filters[1])]
-    convs = [layer for layer in model.layers if isinstance(layer, layers.Conv2D)]
-    if len(convs) != len(expected):
-        raise CheckFailed(f"found {len(convs)} Conv2D layers, expected {len(expected)}: "
-                          f"{' -> '.join(str(s) for s in expected)}.")
-    for i, (layer, want) in enumerate(zip(convs, expected), start=1):
-        got = _shape(layer)
-        if got != want:
-            fix = ("use strides=2 and padding='same'" if got is not None and got[1:3] != want[1:3]
-                   else f"use {want[3]} filters")
-            raise CheckFailed(f"Conv2D {i} outputs {got}, expected {want}: {fix}.")
+    _check_conv_blocks(model, layers.Conv2D, expected, strides=(2, 2), plural="layers", label="")
     if sum(isinstance(layer, layers.LeakyReLU) for layer in model.layers) < len(expected):
         raise CheckFailed("put a LeakyReLU after each convolution (Radford et al.: LeakyReLU in D).")
     if tuple(model.outputs[0].shape) != (None, 1):
