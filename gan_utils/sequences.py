@@ -16,7 +16,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from gan_utils.train import GANSteps
+from gan_utils.train import GANSteps, train_on_arrays
 
 
 def sine_series(n, length=24, features=1, noise=0.0, seed=0):
@@ -61,16 +61,9 @@ class SequenceGANSteps(GANSteps):
 def train_sequence_gan(steps, series, iterations, batch_size=64, seed=0):
     """Algorithm 1 for ``iterations`` generator iterations on shuffled batches of ``series``; returns the history."""
     series = np.asarray(series, "float32")
-    if series.ndim != 3 or len(series) < batch_size:
-        raise ValueError(f"series must have shape (N, length, features) with N >= batch_size={batch_size}.")
-    dataset = tf.data.Dataset.from_tensor_slices(series).shuffle(len(series), seed=seed).batch(
-        batch_size, drop_remainder=True).repeat()
-    history = {}
-    for real in dataset.take(iterations):
-        logs = {**steps.d_step(real), **steps.g_step(batch_size)}
-        for key, value in logs.items():
-            history.setdefault(key, []).append(float(value))
-    return history
+    if series.ndim != 3:
+        raise ValueError(f"series must have shape (N, length, features), got {series.shape}.")
+    return train_on_arrays(steps, series, iterations, batch_size, seed)
 
 
 def _fit_quietly(model, x, y, epochs, batch_size, seed):

@@ -15,10 +15,14 @@ CTGAN (Xu et al., 2019):
 ``load_breast_cancer_table`` is scikit-learn's bundled copy of the Wisconsin diagnostic breast-cancer data (569
 patients, 30 measurements, a diagnosis): it ships inside the scikit-learn wheel, nothing is downloaded.
 """
+import warnings
+
 import keras
 import numpy as np
 import tensorflow as tf
 from keras import layers
+
+from gan_utils.train import train_on_arrays
 
 
 def load_breast_cancer_table():
@@ -40,13 +44,18 @@ class ModeSpecificNormalizer:
     def fit(self, x):
         from sklearn.mixture import BayesianGaussianMixture
 
+        from sklearn.exceptions import ConvergenceWarning
+
         x = self._check(x)
         self.columns = []
         for j in range(x.shape[1]):
             column = x[:, j:j + 1]
             n_components = max(1, min(self.max_modes, len(np.unique(column))))
             mixture = BayesianGaussianMixture(n_components=n_components, weight_concentration_prior=1e-3,
-                                              max_iter=300, random_state=self.seed).fit(column)
+                                              max_iter=300, random_state=self.seed)
+            with warnings.catch_warnings():  # a mixture that stops short of convergence still assigns modes well:
+                warnings.simplefilter("ignore", ConvergenceWarning)  # the round trip is exact either way
+                mixture.fit(column)
             keep = np.flatnonzero(mixture.weights_ > self.weight_threshold)
             means = mixture.means_[keep, 0]
             stds = np.sqrt(mixture.covariances_[keep].reshape(-1))
@@ -151,16 +160,9 @@ def train_tabular_gan(steps, rows, labels, iterations, batch_size=64, seed=0):
     """Algorithm 1 on a table: ``iterations`` generator iterations of ``steps`` (a ``train.GANSteps`` on the
     tabular models), batches drawn from shuffled epochs of (rows, labels). Returns the history (dict of lists)."""
     rows, labels = np.asarray(rows, "float32"), np.asarray(labels, "int32")
-    if len(rows) != len(labels) or len(rows) < batch_size:
-        raise ValueError(f"need as many labels as rows and at least batch_size={batch_size} rows.")
-    dataset = (tf.data.Dataset.from_tensor_slices((rows, labels)).shuffle(len(rows), seed=seed)
-               .batch(batch_size, drop_remainder=True).repeat())
-    history = {}
-    for i, (real, real_labels) in enumerate(dataset.take(iterations)):
-        logs = {**steps.d_step(real, real_labels), **steps.g_step(batch_size)}
-        for key, value in logs.items():
-            history.setdefault(key, []).append(float(value))
-    return history
+    if len(rows) != len(labels):
+        raise ValueError(f"need one label per row: {len(rows)} rows, {len(labels)} labels.")
+    return train_on_arrays(steps, (rows, labels), iterations, batch_size, seed)
 
 
 def sample_table(generator, normalizer, n, class_shares, seed=0):

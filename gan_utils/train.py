@@ -265,3 +265,26 @@ class GANSteps:
         return {"d_loss": d_loss, "d_grad_norm": self._grad_norm(d_grads, self.d_optimizer),
                 **self._summary(real_out, fake_out),
                 "g_loss": g_loss, "g_grad_norm": self._grad_norm(g_grads, self.g_optimizer)}
+
+
+def train_on_arrays(steps, arrays, iterations, batch_size=64, seed=0):
+    """Algorithm 1 (one discriminator step, one generator step) on data that is not MNIST images: tables and
+    series of notebook 10. ``arrays``: one array (N, …) or a tuple (rows, labels) for a conditional ``steps``;
+    batches are drawn from shuffled epochs (``seed``), without the short last batch. Returns the history (dict of
+    lists, one entry per generator iteration). The ``Trainer`` (checkpoints, sample grids) is for images."""
+    arrays = tuple(arrays) if isinstance(arrays, (tuple, list)) else (arrays,)
+    n = len(arrays[0])
+    if any(len(a) != n for a in arrays):
+        raise ValueError(f"the arrays have different lengths: {[len(a) for a in arrays]}.")
+    if isinstance(batch_size, bool) or int(batch_size) != batch_size or not 0 < batch_size <= n:
+        raise ValueError(f"batch_size must be an integer between 1 and the {n} rows, got {batch_size!r}.")
+    if len(arrays) != (2 if steps.conditional else 1):
+        raise ValueError("a conditional model needs (rows, labels); an unconditional one a single array.")
+    dataset = (tf.data.Dataset.from_tensor_slices(arrays if len(arrays) > 1 else arrays[0])
+               .shuffle(n, seed=seed).batch(int(batch_size), drop_remainder=True).repeat())
+    history = {}
+    for batch in dataset.take(iterations):
+        d_logs = steps.d_step(*batch) if steps.conditional else steps.d_step(batch)
+        for key, value in {**d_logs, **steps.g_step(int(batch_size))}.items():
+            history.setdefault(key, []).append(float(value))
+    return history

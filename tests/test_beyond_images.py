@@ -98,3 +98,20 @@ def test_sequence_gan_step_and_scores():
     same = sequences.discriminative_score(series[:128], sequences.sine_series(128, length=12, seed=5), epochs=5)
     assert same < 0.75                                                          # real vs real: near chance
     assert sequences.predictive_score(series, series, epochs=5) < sequences.predictive_score(noise, series, epochs=5)
+
+
+def test_train_on_arrays_refuses_bad_input_with_a_clear_message():
+    from gan_utils.train import train_on_arrays
+
+    series = sequences.sine_series(32, length=6, seed=0)
+    steps = sequences.SequenceGANSteps(sequences.build_sequence_generator(length=6, units=4),
+                                       sequences.build_sequence_discriminator(length=6, units=4),
+                                       keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3))
+    with pytest.raises(ValueError, match="between 1 and the 32 rows"):
+        train_on_arrays(steps, series, iterations=1, batch_size=64)
+    with pytest.raises(ValueError, match="different lengths"):
+        train_on_arrays(steps, (series, np.zeros(5)), iterations=1, batch_size=8)
+    with pytest.raises(ValueError, match="unconditional one a single array"):
+        train_on_arrays(steps, (series, np.zeros(32, "int32")), iterations=1, batch_size=8)
+    history = train_on_arrays(steps, series, iterations=5, batch_size=8)   # spans two epochs of 4 batches
+    assert len(history["g_loss"]) == 5

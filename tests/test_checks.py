@@ -484,3 +484,49 @@ def test_every_check_is_listed_for_a_notebook():
     public = {name for name in checks.__all__ if name.startswith("check_")}
     assert listed == public
     assert all(len(group) >= 2 for group in checks.ALL_CHECKS.values())
+
+
+# -- notebook 10: privacy distance and spectral trace ---------------------------------------------
+def test_distance_to_closest_record_check_accepts_the_package_and_names_typical_mistakes(capsys):
+    from gan_utils import privacy
+
+    assert checks.check_distance_to_closest_record(privacy.distance_to_closest_record) is True
+
+    def unscaled(rows, training):
+        return np.sqrt(((rows[:, None] - training[None]) ** 2).sum(-1)).min(axis=1)
+
+    def squared(rows, training):
+        return privacy.distance_to_closest_record(rows, training) ** 2
+
+    def mean_only(rows, training):
+        return privacy.distance_to_closest_record(rows, training).mean()
+
+    capsys.readouterr()
+    for fn, words in ((unscaled, "not scaled"), (squared, "square root"), (mean_only, "not their mean")):
+        assert checks.check_distance_to_closest_record(fn) is False
+        assert words in capsys.readouterr().out
+
+
+def test_high_frequency_share_check_accepts_the_package_and_names_typical_mistakes(capsys):
+    from gan_utils import spectra
+
+    assert checks.check_high_frequency_share(spectra.high_frequency_share) is True
+
+    def low_share(images, low=7):
+        return 1 - spectra.high_frequency_share(images, low)
+
+    def magnitude(images, low=7):
+        x = images - images.mean(axis=(1, 2), keepdims=True)
+        spec = np.fft.fftshift(np.abs(np.fft.fft2(x)), axes=(1, 2))
+        inner = spec[:, 14 - low:15 + low, 14 - low:15 + low].sum(axis=(1, 2))
+        return float(np.mean(1 - inner / spec.sum(axis=(1, 2))))
+
+    def no_mean(images, low=7):
+        spec = np.fft.fftshift(np.abs(np.fft.fft2(images)) ** 2, axes=(1, 2))
+        inner = spec[:, 14 - low:15 + low, 14 - low:15 + low].sum(axis=(1, 2))
+        return float(np.mean(1 - inner / spec.sum(axis=(1, 2))))
+
+    capsys.readouterr()
+    for fn, words in ((low_share, "outside"), (magnitude, "power"), (no_mean, "mean first")):
+        assert checks.check_high_frequency_share(fn) is False
+        assert words in capsys.readouterr().out
