@@ -9,7 +9,8 @@ Each cycle starts ``python -m gan_utils train mlp`` on the same run folder with 
 so kills land during start-up, during training and between checkpoints) and sends SIGKILL. When a cycle's
 process finishes before its kill, the soak stops killing. A last resume finishes the run; then one uninterrupted
 run on a fresh folder gives the reference. The script compares the generators' weights (bit for bit) and the
-loss histories, prints one line per kill and a verdict, and exits 1 if they differ. ``tests/test_reliability.py``
+loss histories and the per-epoch sample frames, checks after every kill that the latest checkpoint on disk opens,
+prints one line per kill and a verdict, and exits 1 if anything differs. ``tests/test_reliability.py``
 runs a 3-kill version; the README's "Stopping and resuming" section reports the full one.
 """
 import argparse
@@ -39,6 +40,19 @@ def progress(run):
         return 0
 
 
+def checkpoint_readable(run):
+    """None when no checkpoint was written yet, else whether the latest one opens and lists its variables."""
+    import tensorflow as tf
+
+    latest = tf.train.latest_checkpoint(str(run / "checkpoints"))
+    if latest is None:
+        return None
+    try:
+        return bool(tf.train.load_checkpoint(latest).get_variable_to_shape_map())
+    except (tf.errors.OpError, ValueError):
+        return False
+
+
 def soak(workdir, kills=20, iterations=600, checkpoint_seconds=1.0, min_wait=3.0, max_wait=14.0, seed=0,
          log=print):
     """Run the soak in ``workdir``; returns a dict with the kills and the verdict."""
@@ -62,9 +76,10 @@ def soak(workdir, kills=20, iterations=600, checkpoint_seconds=1.0, min_wait=3.0
         if finished and process.returncode != 0:
             raise RuntimeError(f"cycle {i + 1}: training failed:\n{process.stderr.read()[-2000:]}")
         record.append({"kill": i + 1, "after_seconds": round(wait, 2), "killed": not finished,
-                       "history_after": progress(run)})
+                       "history_after": progress(run), "checkpoint_readable": checkpoint_readable(run)})
         log(f"kill {i + 1:>2}: {'SIGKILL' if not finished else 'finished first'} after {wait:5.2f} s; "
-            f"history on disk: {record[-1]['history_after']} iterations")
+            f"history on disk: {record[-1]['history_after']} iterations; latest checkpoint "
+            f"{ {None: 'not written yet', True: 'readable', False: 'UNREADABLE'}[record[-1]['checkpoint_readable']]}")
         if finished:
             break
     final = subprocess.run(cmd, env=ENV, capture_output=True, text=True)
@@ -78,9 +93,11 @@ def soak(workdir, kills=20, iterations=600, checkpoint_seconds=1.0, min_wait=3.0
     b = keras.models.load_model(reference / "generator.keras").get_weights()
     same_weights = len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b))
     same_history = json.loads((run / "history.json").read_text()) == json.loads((reference / "history.json").read_text())
+    frames = [sorted(p.name for p in (folder / "frames").glob("*.png")) for folder in (run, reference)]
     result = {"kills_sent": sum(r["killed"] for r in record), "cycles": record, "iterations": iterations,
               "checkpoint_seconds": checkpoint_seconds, "identical_weights": same_weights,
-              "identical_history": same_history}
+              "identical_history": same_history, "identical_frames": frames[0] == frames[1] and bool(frames[0]),
+              "checkpoints_readable_after_kills": all(r["checkpoint_readable"] is not False for r in record)}
     log(f"{result['kills_sent']} SIGKILLs, then a resume to {iterations} iterations: generator weights "
         f"{'bit-identical' if same_weights else 'DIFFERENT'}, loss history {'identical' if same_history else 'DIFFERENT'} "
         "to an uninterrupted run")
@@ -102,7 +119,8 @@ def main(argv=None):
                       args.seed)
     if args.json:
         args.json.write_text(json.dumps(result, indent=1) + "\n")
-    return 0 if result["identical_weights"] and result["identical_history"] else 1
+    return 0 if all(result[k] for k in ("identical_weights", "identical_history", "identical_frames",
+                                        "checkpoints_readable_after_kills")) else 1
 
 
 if __name__ == "__main__":
