@@ -271,7 +271,8 @@ def train_on_arrays(steps, arrays, iterations, batch_size=64, seed=0):
     """Algorithm 1 (one discriminator step, one generator step) on data that is not MNIST images: tables and
     series of notebook 10. ``arrays``: one array (N, …) or a tuple (rows, labels) for a conditional ``steps``;
     batches are drawn from shuffled epochs (``seed``), without the short last batch. Returns the history (dict of
-    lists, one entry per generator iteration). The ``Trainer`` (checkpoints, sample grids) is for images."""
+    lists, one entry per generator iteration). A steps object with its own ``train_step(batch)`` (the adversarial
+    autoencoder of 09) runs that instead. The ``Trainer`` (checkpoints, sample grids) is for image GANs."""
     arrays = tuple(arrays) if isinstance(arrays, (tuple, list)) else (arrays,)
     n = len(arrays[0])
     if any(len(a) != n for a in arrays):
@@ -283,8 +284,13 @@ def train_on_arrays(steps, arrays, iterations, batch_size=64, seed=0):
     dataset = (tf.data.Dataset.from_tensor_slices(arrays if len(arrays) > 1 else arrays[0])
                .shuffle(n, seed=seed).batch(int(batch_size), drop_remainder=True).repeat())
     history = {}
+    own_step = getattr(steps, "train_step", None)  # models with their own per-batch update (aae.py)
     for batch in dataset.take(iterations):
-        d_logs = steps.d_step(*batch) if steps.conditional else steps.d_step(batch)
-        for key, value in {**d_logs, **steps.g_step(int(batch_size))}.items():
+        if own_step is not None:
+            logs = own_step(*batch) if len(arrays) > 1 else own_step(batch)
+        else:
+            d_logs = steps.d_step(*batch) if steps.conditional else steps.d_step(batch)
+            logs = {**d_logs, **steps.g_step(int(batch_size))}
+        for key, value in logs.items():
             history.setdefault(key, []).append(float(value))
     return history

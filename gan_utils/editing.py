@@ -1,0 +1,50 @@
+"""Editing a trained generator's latent space: find a direction in z that changes one measurable property.
+
+Taught in 09_control_and_inference.ipynb. A GAN gives no handle on what it draws, but its latent space is smooth:
+draw many z, measure a property of G(z) (here ``ink``: the share of pixels that are stroke), fit a linear model
+property ≈ w·z + b, and walk samples along w/‖w‖. ``entanglement`` then asks what else changed on the way: how
+often the digit itself (as the course classifier reads it) changed.
+"""
+import numpy as np
+
+
+def ink(images, threshold=127):
+    """Share of stroke pixels (value > threshold) per image, for uint8 images (N, 28, 28[, 1]): a proxy for
+    stroke thickness and size."""
+    images = np.asarray(images)
+    if images.dtype != np.uint8:
+        raise ValueError("ink() takes uint8 images (0-255); convert with data.to_uint8 first.")
+    return (images.reshape(len(images), -1) > threshold).mean(axis=1)
+
+
+def latent_direction(z, values):
+    """Least-squares fit values ≈ z·w + b. Returns (unit direction w/‖w‖, R² of the fit, slope per unit step
+    along the direction = ‖w‖)."""
+    z, values = np.asarray(z, "float64"), np.asarray(values, "float64")
+    if z.ndim != 2 or len(z) != len(values):
+        raise ValueError(f"need z of shape (N, d) and N values, got {z.shape} and {values.shape}.")
+    if len(z) <= z.shape[1] + 1:
+        raise ValueError(f"need more samples ({len(z)}) than latent dimensions + 1 ({z.shape[1] + 1}) to fit a direction.")
+    design = np.column_stack([z, np.ones(len(z))])
+    coef, *_ = np.linalg.lstsq(design, values, rcond=None)
+    w = coef[:-1]
+    norm = float(np.linalg.norm(w))
+    if norm == 0:
+        raise ValueError("the property does not vary with z: no direction to follow.")
+    residual = values - design @ coef
+    r2 = 1.0 - residual.var() / values.var() if values.var() > 0 else 0.0
+    return w / norm, float(r2), norm
+
+
+def walk(z, direction, offsets):
+    """Latent vectors z + t·direction for each t in offsets: shape (len(offsets), N, d)."""
+    z, direction = np.asarray(z, "float32"), np.asarray(direction, "float32")
+    return np.stack([z + np.float32(t) * direction for t in offsets])
+
+
+def entanglement(labels_along_walk):
+    """Share of walked samples whose classified digit differs from their digit at the walk's centre.
+    ``labels_along_walk``: (steps, N) predicted labels; the centre is the middle step."""
+    labels = np.asarray(labels_along_walk)
+    centre = labels[len(labels) // 2]
+    return (labels != centre[None]).mean(axis=1)
