@@ -1,0 +1,354 @@
+"""InfoGAN (gan_utils.infogan) and the semi-supervised GAN (gan_utils.semisupervised) of 09_control_and_inference:
+losses against hand-computed NumPy numbers, model shapes, one step of each Steps class, reproducibility and
+clear errors. Tiny models, so the file runs in seconds."""
+import math
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import gan_utils
+from gan_utils.infogan import (INFOGAN_LATENT_DIM, InfoGANSteps, build_infogan_discriminator, build_infogan_generator,
+                               info_loss, latent_with_codes)
+from gan_utils.models import build_dcgan_discriminator, build_dcgan_generator
+from gan_utils.semisupervised import (SemiSupervisedSteps, balanced_labeled_indices, build_baseline_classifier,
+                                      build_semi_supervised_discriminator, classification_accuracy, fit_semi_supervised,
+                                      real_fake_logit, semi_supervised_d_loss)
+from gan_utils.trainer import Trainer
+
+gan_utils.set_seed(0, deterministic=True)
+gan_utils.choose_precision("float32")
+
+
+def weights(variables):
+    return [v.numpy().copy() for v in variables]
+
+
+def changed(before, variables):
+    return [not np.array_equal(b, v.numpy()) for b, v in zip(before, variables)]
+
+
+def real_batch(n=8, seed=0):
+    return tf.constant(np.random.default_rng(seed).uniform(-1, 1, size=(n, 28, 28, 1)).astype("float32"))
+
+
+def log_softmax(x):
+    x = np.asarray(x, "float64")
+    return x - x.max(axis=1, keepdims=True) - np.log(np.exp(x - x.max(axis=1, keepdims=True)).sum(axis=1, keepdims=True))
+
+
+# -- InfoGAN: loss and latent layout -------------------------------------------------------------------------
+
+def test_info_loss_on_fixed_values():
+    cat_logits = np.array([[1.0, 2.0, 0.0], [0.0, 0.0, 3.0]], "float32")
+    cont_mean = np.array([[0.5, -0.5], [0.0, 1.0]], "float32")
+    categories = np.array([1, 0])
+    cont_code = np.array([[1.0, 0.0], [0.0, -1.0]], "float32")
+    expected_cat = -np.mean(log_softmax(cat_logits)[[0, 1], categories])
+    # ½ Σ_j (c - μ)²: row 0: ½(0.25 + 0.25) = 0.25, row 1: ½(0 + 4) = 2 -> mean 1.125
+    expected_cont = 1.125
+    total, cat, cont = info_loss(cat_logits, cont_mean, categories, cont_code, cont_weight=0.1, return_terms=True)
+    assert float(cat) == pytest.approx(expected_cat, rel=1e-6)
+    assert float(cont) == pytest.approx(expected_cont, rel=1e-6)
+    assert float(total) == pytest.approx(expected_cat + 0.1 * expected_cont, rel=1e-6)
+    one_hot = np.eye(3, dtype="float32")[categories]
+    assert float(info_loss(cat_logits, cont_mean, one_hot, cont_code)) == pytest.approx(float(total), rel=1e-6)
+    assert float(info_loss(cat_logits, cont_mean, categories, cont_code, cont_weight=0.0)) == pytest.approx(expected_cat, rel=1e-6)
+    # uniform logits cost log K; Q reading the codes exactly costs ~0
+    assert float(info_loss(np.zeros((2, 10), "float32"), cont_code, [3, 7], cont_code)) == pytest.approx(math.log(10), rel=1e-6)
+    assert float(info_loss(np.eye(3, dtype="float32")[[1, 0]] * 60.0, cont_code, categories, cont_code)) == pytest.approx(0.0, abs=1e-6)
+
+
+@pytest.mark.parametrize("args, message", [
+    ((np.zeros((2, 3)), np.zeros((2, 2)), np.array([0.0, 1.0]), np.zeros((2, 2))), "integer categories"),
+    ((np.zeros((2, 3)), np.zeros((2, 2)), np.eye(4)[[0, 1]], np.zeros((2, 2))), "columns"),
+    ((np.zeros((2, 3)), np.zeros((2, 2)), np.array([0, 1]), np.zeros((2, 3))), "cont_code"),
+    ((np.zeros((2, 3)), np.zeros((2, 2)), np.array([0, 1, 2]), np.zeros((2, 2))), "batch sizes"),
+    ((np.zeros(3), np.zeros((2, 2)), np.array([0, 1]), np.zeros((2, 2))), "cat_logits"),
+])
+def test_info_loss_rejects_bad_input(args, message):
+    with pytest.raises(ValueError, match=message):
+        info_loss(*args)
+    with pytest.raises(ValueError, match="cont_weight"):
+        info_loss(np.zeros((2, 3)), np.zeros((2, 2)), np.array([0, 1]), np.zeros((2, 2)), cont_weight=-1.0)
+
+
+def test_latent_with_codes_layout_broadcast_and_errors():
+    z = np.arange(6, dtype="float32").reshape(2, 3)
+    latent = latent_with_codes(z, [2, 0], [[0.5, -0.5], [1.0, 0.0]], num_categories=4).numpy()
+    np.testing.assert_array_equal(latent, [[0, 1, 2, 0, 0, 1, 0, 0.5, -0.5], [3, 4, 5, 1, 0, 0, 0, 1.0, 0.0]])
+    shared = latent_with_codes(np.zeros((5, 62)), 7, [0.25, -1.0]).numpy()
+    assert shared.shape == (5, INFOGAN_LATENT_DIM) and shared.dtype == np.float32
+    np.testing.assert_array_equal(shared[:, 62:72], np.tile(np.eye(10)[7], (5, 1)))
+    np.testing.assert_array_equal(shared[:, 72:], np.tile([0.25, -1.0], (5, 1)))
+    with pytest.raises(ValueError, match="in 0..9"):
+        latent_with_codes(np.zeros((2, 62)), [3, 10], [0.0, 0.0])
+    with pytest.raises(ValueError, match="integers"):
+        latent_with_codes(np.zeros((2, 62)), [0.5, 1.0], [0.0, 0.0])
+    with pytest.raises(ValueError, match="one per row"):
+        latent_with_codes(np.zeros((2, 62)), [1, 2, 3], [0.0, 0.0])
+    with pytest.raises(ValueError, match="continuous"):
+        latent_with_codes(np.zeros((2, 62)), 1, np.zeros((3, 2)))
+    with pytest.raises(ValueError, match="z must be"):
+        latent_with_codes(np.zeros(62), 1, [0.0, 0.0])
+
+
+# -- InfoGAN: models and steps -------------------------------------------------------------------------------
+
+def test_infogan_model_shapes_at_the_notebook_sizes():
+    generator, discriminator = build_infogan_generator(), build_infogan_discriminator()
+    assert tuple(generator.inputs[0].shape) == (None, 74) and INFOGAN_LATENT_DIM == 74
+    images = generator(latent_with_codes(np.random.default_rng(0).normal(size=(3, 62)), [0, 5, 9], [-1.0, 1.0]))
+    assert tuple(images.shape) == (3, 28, 28, 1) and float(tf.reduce_max(tf.abs(images))) <= 1.0
+    logit, cat_logits, cont_mean = discriminator(images)
+    assert (tuple(logit.shape), tuple(cat_logits.shape), tuple(cont_mean.shape)) == ((3, 1), (3, 10), (3, 2))
+    assert all(t.dtype == tf.float32 for t in (logit, cat_logits, cont_mean))
+    with pytest.raises(ValueError, match="num_categories"):
+        build_infogan_generator(num_categories=1)
+    with pytest.raises(ValueError, match="num_categories"):
+        build_infogan_discriminator(num_categories=1)
+
+
+def make_infogan(seed=0, info_weight=1.0, **kwargs):
+    keras.utils.set_random_seed(seed)  # same initial weights for the same seed
+    generator = build_infogan_generator(noise_dim=6, num_categories=3, num_continuous=2, filters=(8, 4, 2))
+    discriminator = build_infogan_discriminator(num_categories=3, num_continuous=2, filters=(4, 8), dropout=0.0,
+                                                q_units=8)
+    return InfoGANSteps(generator, discriminator, keras.optimizers.SGD(0.05), keras.optimizers.SGD(0.05),
+                        info_weight=info_weight, seed=seed, **kwargs)
+
+
+def test_infogan_codes_come_from_the_seeded_generator():
+    steps = make_infogan()
+    assert (steps.noise_dim, steps.num_categories, steps.num_continuous) == (6, 3, 2)
+    latent, categories, continuous = steps.sample_latent(64)
+    assert tuple(latent.shape) == (64, 11)
+    np.testing.assert_array_equal(latent[:, 6:9], np.eye(3)[categories.numpy()])
+    np.testing.assert_array_equal(latent[:, 9:], continuous)
+    assert float(tf.reduce_min(continuous)) >= -1.0 and float(tf.reduce_max(continuous)) <= 1.0
+    assert set(categories.numpy()) == {0, 1, 2}
+    np.testing.assert_array_equal(make_infogan().noise(5), make_infogan().noise(5))
+
+
+def test_one_infogan_step_of_each_network():
+    steps = make_infogan()
+    d_vars, g_vars = steps.discriminator.trainable_variables, steps.generator.trainable_variables
+    d_before, g_before = weights(d_vars), weights(g_vars)
+    d_logs = steps.d_step(real_batch())
+    assert {"d_loss", "d_info_loss", "d_cat_loss", "d_cont_loss", "d_cat_accuracy", "d_real", "d_fake"} <= set(d_logs)
+    assert all(np.isfinite(float(v)) for v in d_logs.values())
+    assert float(d_logs["d_info_loss"]) == pytest.approx(float(d_logs["d_cat_loss"]) + 0.1 * float(d_logs["d_cont_loss"]), rel=1e-5)
+    assert all(changed(d_before, d_vars)), "every D weight (body, logit head and Q) moves in the D step"
+    for layer in ("q_hidden", "cat_logits", "cont_mean", "logit"):
+        kernel = steps.discriminator.get_layer(layer).kernel
+        assert not np.array_equal(kernel.numpy(), d_before[[v.path for v in d_vars].index(kernel.path)])
+    assert not any(changed(g_before, g_vars)), "the D step must not move G"
+    d_after = weights(d_vars)
+    g_logs = steps.g_step(8)
+    assert {"g_loss", "g_info_loss", "g_grad_norm"} <= set(g_logs)
+    assert all(np.isfinite(float(v)) for v in g_logs.values())
+    assert all(changed(g_before, g_vars)) and not any(changed(d_after, d_vars))
+
+
+def test_q_learns_in_the_d_step_only_through_the_info_term():
+    for info_weight, moves in ((0.0, False), (1.0, True)):
+        steps = make_infogan(info_weight=info_weight)
+        kernel = steps.discriminator.get_layer("cat_logits").kernel
+        before = kernel.numpy().copy()
+        steps.d_step(real_batch())
+        assert (not np.array_equal(before, kernel.numpy())) == moves
+
+
+def test_infogan_same_seed_same_first_losses():
+    def first(seed):
+        steps = make_infogan(seed)
+        return {k: float(v) for k, v in {**steps.d_step(real_batch()), **steps.g_step(8)}.items()}
+
+    a, b, c = first(0), first(0), first(1)
+    assert a == b
+    assert a["d_info_loss"] != c["d_info_loss"]
+
+
+def test_infogan_steps_reject_unfit_networks():
+    tiny_g = build_infogan_generator(noise_dim=6, num_categories=3, num_continuous=2, filters=(8, 4, 2))
+    tiny_d = build_infogan_discriminator(num_categories=3, num_continuous=2, filters=(4, 8), q_units=8)
+    sgd = keras.optimizers.SGD
+    with pytest.raises(ValueError, match=r"\[logit, cat_logits, cont_mean\]"):
+        InfoGANSteps(tiny_g, build_dcgan_discriminator(filters=(4, 8)), sgd(), sgd())
+    with pytest.raises(ValueError, match="codes alone"):
+        InfoGANSteps(build_dcgan_generator(latent_dim=5, filters=(8, 4, 2)), tiny_d, sgd(), sgd())
+    with pytest.raises(ValueError, match="gradient penalty"):
+        InfoGANSteps(tiny_g, tiny_d, sgd(), sgd(), gp_weight=10.0)
+    with pytest.raises(ValueError, match="info_weight"):
+        InfoGANSteps(tiny_g, tiny_d, sgd(), sgd(), info_weight=-1.0)
+
+
+def test_the_trainer_runs_infogan_unchanged():
+    steps = make_infogan()
+    trainer = Trainer(steps, num_samples=4)
+    assert tuple(trainer.fixed_noise.shape) == (4, 11)
+    images = np.random.default_rng(0).integers(0, 256, size=(16, 28, 28)).astype(np.uint8)
+    history = trainer.fit(images, iterations=2, batch_size=8)
+    assert len(history["d_info_loss"]) == 2 and np.isfinite(history["g_info_loss"]).all()
+    assert trainer.fixed_samples().shape == (4, 28, 28, 1)
+
+
+# -- semi-supervised GAN: losses -----------------------------------------------------------------------------
+
+def naive_d_loss(labeled, labels, unlabeled, fake):
+    """The textbook form, in float64: D = Z / (Z + 1), Z = Σ exp(l)."""
+    supervised = -np.mean(log_softmax(labeled)[np.arange(len(labels)), labels])
+    z_unl, z_fake = np.exp(np.asarray(unlabeled, "float64")).sum(1), np.exp(np.asarray(fake, "float64")).sum(1)
+    unsupervised = -np.mean(np.log(z_unl / (z_unl + 1))) - np.mean(np.log(1 - z_fake / (z_fake + 1)))
+    return supervised + unsupervised, supervised, unsupervised
+
+
+def test_semi_supervised_loss_on_fixed_values_equals_the_naive_form():
+    labeled = np.array([[2.0, 0.0, -1.0], [0.5, 0.5, 3.0]], "float32")
+    labels = np.array([0, 1])
+    unlabeled = np.array([[1.0, -2.0, 0.0], [-3.0, -3.0, -3.0], [4.0, 0.0, 1.0]], "float32")
+    fake = np.array([[0.0, 0.0, 0.0], [-1.0, 2.0, -0.5]], "float32")
+    expected = naive_d_loss(labeled, labels, unlabeled, fake)
+    got = semi_supervised_d_loss(labeled, labels, unlabeled, fake, return_terms=True)
+    np.testing.assert_allclose([float(t) for t in got], expected, rtol=1e-6)
+    # by hand for the all-zero fake row: Z = 3, −log(1 − 3/4) = log 4; and logsumexp is the real/fake logit
+    assert float(tf.math.softplus(real_fake_logit(fake[:1]))[0]) == pytest.approx(math.log(4), rel=1e-6)
+    np.testing.assert_allclose(tf.sigmoid(real_fake_logit(unlabeled)), np.exp(unlabeled).sum(1) / (np.exp(unlabeled).sum(1) + 1), rtol=1e-6)
+    half = semi_supervised_d_loss(labeled, labels, unlabeled, fake, unsupervised_weight=0.5)
+    assert float(half) == pytest.approx(expected[1] + 0.5 * expected[2], rel=1e-6)
+
+
+def test_semi_supervised_loss_stays_finite_on_large_logits():
+    big = np.full((2, 10), 1000.0, "float32")
+    labels = np.array([3, 4])
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        naive = naive_d_loss(big, labels, big, big)
+    assert not np.isfinite(naive[2]), "the naive form overflows (exp(1000)), which is why the loss uses softplus"
+    logits = tf.constant(big)
+    with tf.GradientTape() as tape:
+        tape.watch(logits)
+        total, supervised, unsupervised = semi_supervised_d_loss(logits, labels, logits, logits, return_terms=True)
+    assert np.isfinite(tape.gradient(total, logits).numpy()).all()
+    # −log D(x_unl) = softplus(−lse) ≈ 0; −log(1 − D(G(z))) = softplus(lse) ≈ 1000 + log 10; supervised = log 10
+    assert float(supervised) == pytest.approx(math.log(10), rel=1e-6)
+    assert float(unsupervised) == pytest.approx(1000 + math.log(10), rel=1e-6)
+    tiny = tf.constant(-big)  # very unsure of everything real: −log D ≈ 1000 − log 10, −log(1 − D) ≈ 0
+    assert float(semi_supervised_d_loss(tiny, labels, tiny, tiny, return_terms=True)[2]) == pytest.approx(1000 - math.log(10), rel=1e-6)
+
+
+@pytest.mark.parametrize("args, message", [
+    ((np.zeros((2, 3)), np.array([0, 1]), np.zeros((2, 4)), np.zeros((2, 3))), "same number of classes"),
+    ((np.zeros((2, 3)), np.array([0.0, 1.0]), np.zeros((2, 3)), np.zeros((2, 3))), "integer classes"),
+    ((np.zeros((2, 3)), np.array([0, 1, 2]), np.zeros((2, 3)), np.zeros((2, 3))), "one label per labeled image"),
+    ((np.zeros((2, 3)), np.array([0, 1]), np.zeros(3), np.zeros((2, 3))), "unlabeled_logits"),
+])
+def test_semi_supervised_loss_rejects_bad_input(args, message):
+    with pytest.raises(ValueError, match=message):
+        semi_supervised_d_loss(*args)
+
+
+# -- semi-supervised GAN: models and steps ------------------------------------------------------------------
+
+def test_semi_supervised_models_shapes_and_the_baseline_is_the_same_network():
+    d, baseline = build_semi_supervised_discriminator(), build_baseline_classifier()
+    assert tuple(d.outputs[0].shape) == (None, 10) and tuple(d.get_layer("features").output.shape) == (None, 128)
+    assert [w.shape for w in d.weights] == [w.shape for w in baseline.weights]
+    assert d.count_params() == baseline.count_params()
+    assert tuple(d(real_batch(3)).shape) == (3, 10) and tuple(baseline(real_batch(3)).shape) == (3, 10)
+    noisy = build_semi_supervised_discriminator(filters=(4,), hidden=8, input_noise=0.3)
+    assert tuple(noisy(real_batch(2), training=True).shape) == (2, 10)
+    with pytest.raises(ValueError, match="num_classes"):
+        build_baseline_classifier(num_classes=1)
+
+
+def make_ssl(seed=0, generator_loss="feature-matching", **kwargs):
+    keras.utils.set_random_seed(seed)
+    generator = build_dcgan_generator(latent_dim=8, filters=(8, 4, 2))
+    discriminator = build_semi_supervised_discriminator(filters=(4, 8), dropout=0.0, hidden=16)
+    return SemiSupervisedSteps(generator, discriminator, keras.optimizers.SGD(0.05), keras.optimizers.SGD(0.05),
+                               generator_loss=generator_loss, seed=seed, **kwargs)
+
+
+def ssl_batch():
+    return real_batch(6, seed=1), tf.constant([0, 1, 2, 3, 4, 5]), real_batch(8, seed=2)
+
+
+@pytest.mark.parametrize("generator_loss", ["feature-matching", "non-saturating"])
+def test_one_semi_supervised_step_of_each_network(generator_loss):
+    steps = make_ssl(generator_loss=generator_loss)
+    d_vars, g_vars = steps.discriminator.trainable_variables, steps.generator.trainable_variables
+    d_before, g_before = weights(d_vars), weights(g_vars)
+    d_logs = steps.d_step(*ssl_batch())
+    assert {"d_loss", "d_supervised_loss", "d_unsupervised_loss", "d_labeled_accuracy", "d_real", "d_fake"} <= set(d_logs)
+    assert all(np.isfinite(float(v)) for v in d_logs.values())
+    assert float(d_logs["d_loss"]) == pytest.approx(float(d_logs["d_supervised_loss"] + d_logs["d_unsupervised_loss"]), rel=1e-5)
+    assert all(changed(d_before, d_vars)) and not any(changed(g_before, g_vars))
+    assert float(tf.reduce_sum(tf.abs(steps.real_feature_mean))) > 0.0
+    d_after = weights(d_vars)
+    g_logs = steps.g_step(8)
+    assert np.isfinite(float(g_logs["g_loss"])) and float(g_logs["g_loss"]) > 0.0
+    assert all(changed(g_before, g_vars)) and not any(changed(d_after, d_vars))
+
+
+def test_semi_supervised_same_seed_same_first_losses():
+    def first(seed):
+        steps = make_ssl(seed)
+        return {k: float(v) for k, v in {**steps.d_step(*ssl_batch()), **steps.g_step(8)}.items()}
+
+    a, b, c = first(0), first(0), first(1)
+    assert a == b
+    assert a["d_unsupervised_loss"] != c["d_unsupervised_loss"]
+
+
+def test_semi_supervised_steps_reject_bad_input():
+    steps = make_ssl()
+    labeled, labels, unlabeled = ssl_batch()
+    with pytest.raises(ValueError, match="one per labeled image"):
+        steps.d_step(labeled, labels[:4], unlabeled)
+    with pytest.raises(ValueError, match="unlabeled_images"):
+        steps.d_step(labeled, labels, tf.zeros((8, 28, 28)))
+    generator = build_dcgan_generator(latent_dim=8, filters=(8, 4, 2))
+    sgd = keras.optimizers.SGD
+    with pytest.raises(ValueError, match="one output"):
+        SemiSupervisedSteps(generator, build_infogan_discriminator(filters=(4,), q_units=4), sgd(), sgd())
+    with pytest.raises(ValueError, match="'features'"):
+        SemiSupervisedSteps(generator, build_dcgan_discriminator(filters=(4,)), sgd(), sgd())
+    with pytest.raises(ValueError, match="generator_loss"):
+        SemiSupervisedSteps(generator, steps.discriminator, sgd(), sgd(), generator_loss="hinge")
+    with pytest.raises(ValueError, match="drop loss"):
+        SemiSupervisedSteps(generator, steps.discriminator, sgd(), sgd(), loss="wasserstein")
+
+
+def test_labeled_subset_accuracy_and_the_loop():
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 10, size=200)
+    picked = balanced_labeled_indices(labels, per_class=3, seed=0)
+    assert len(picked) == 30 and np.array_equal(np.bincount(labels[picked], minlength=10), [3] * 10)
+    np.testing.assert_array_equal(picked, balanced_labeled_indices(labels, per_class=3, seed=0))
+    with pytest.raises(ValueError, match="fewer than per_class"):
+        balanced_labeled_indices(np.arange(10), per_class=2)
+    images = rng.integers(0, 256, size=(200, 28, 28)).astype(np.uint8)
+    steps = make_ssl()
+    history = fit_semi_supervised(steps, images[picked], labels[picked], images, iterations=2, batch_size=16)
+    assert len(history["d_loss"]) == 2 and all(np.isfinite(v).all() for v in history.values())
+    accuracy = classification_accuracy(steps.discriminator, images[:50], labels[:50], batch_size=20)
+    assert 0.0 <= accuracy <= 1.0
+    with pytest.raises(ValueError, match="labels must be"):
+        fit_semi_supervised(steps, images[picked], labels[picked][:5], images, iterations=1)
+    with pytest.raises(ValueError, match="one per image"):
+        classification_accuracy(steps.discriminator, images[:5], labels[:4])
+
+
+def test_mlp_bodies_for_a_cpu_have_the_named_features_layer():
+    from gan_utils import infogan, semisupervised
+
+    d = infogan.build_infogan_discriminator(filters=(), dense=(32, 16), q_units=8)
+    outs = d(np.zeros((3, 28, 28, 1), "float32"))
+    assert [tuple(o.shape) for o in outs] == [(3, 1), (3, 10), (3, 2)]
+    assert d.get_layer("features").output.shape[-1] == 16
+    assert not any(isinstance(layer, keras.layers.Conv2D) for layer in d.layers)
+    c = semisupervised.build_semi_supervised_discriminator(filters=(), hidden=(32, 16), input_noise=0.3)
+    assert c.get_layer("features").output.shape[-1] == 16 and tuple(c.output.shape) == (None, 10)
+    b = semisupervised.build_baseline_classifier(filters=(), hidden=(32, 16), input_noise=0.3)
+    assert [w.shape for w in b.weights] == [w.shape for w in c.weights]
