@@ -3,7 +3,7 @@
 Taught in 09_control_and_inference.ipynb. A GAN gives no handle on what it draws, but its latent space is smooth:
 draw many z, measure a property of G(z) (here ``ink``: the share of pixels that are stroke), fit a linear model
 property ≈ w·z + b, and walk samples along w/‖w‖. ``entanglement`` then asks what else changed on the way: how
-often the digit itself (as the course classifier reads it) changed.
+often the digit itself (as the course classifier reads it) changed. ``slant`` measures what InfoGAN's continuous codes often control.
 """
 import numpy as np
 
@@ -15,6 +15,25 @@ def ink(images, threshold=127):
     if images.dtype != np.uint8:
         raise ValueError("ink() takes uint8 images (0-255); convert with data.to_uint8 first.")
     return (images.reshape(len(images), -1) > threshold).mean(axis=1)
+
+
+def slant(images):
+    """Slant of each digit from its ink's second moments: −cov(x, y) / var(y) with ink-weighted pixel coordinates
+    (x = column, y = row, downwards), so a stroke leaning right (top to the right) is positive, upright 0, a shear
+    of s pixels per row gives s. uint8 images (N, 28, 28[, 1]); blank images give 0."""
+    images = np.asarray(images)
+    if images.dtype != np.uint8:
+        raise ValueError("slant() takes uint8 images (0-255); convert with data.to_uint8 first.")
+    w = images.reshape(len(images), 28, 28).astype("float64")
+    total = w.sum(axis=(1, 2))
+    safe = np.where(total > 0, total, 1.0)
+    rows, cols = np.mgrid[:28, :28]
+    my = (w * rows).sum(axis=(1, 2)) / safe
+    mx = (w * cols).sum(axis=(1, 2)) / safe
+    dy, dx = rows[None] - my[:, None, None], cols[None] - mx[:, None, None]
+    var_y = (w * dy ** 2).sum(axis=(1, 2)) / safe
+    cov = (w * dx * dy).sum(axis=(1, 2)) / safe
+    return np.where((total > 0) & (var_y > 0), -cov / np.where(var_y > 0, var_y, 1.0), 0.0)
 
 
 def latent_direction(z, values):

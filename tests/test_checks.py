@@ -530,3 +530,42 @@ def test_high_frequency_share_check_accepts_the_package_and_names_typical_mistak
     for fn, words in ((low_share, "outside"), (magnitude, "power"), (no_mean, "mean first")):
         assert checks.check_high_frequency_share(fn) is False
         assert words in capsys.readouterr().out
+
+
+# -- notebook 09: InfoGAN's information loss, the semi-supervised GAN's unsupervised loss ------------------------
+def test_info_loss_check_accepts_the_package_and_names_typical_mistakes(capsys):
+    from gan_utils import infogan
+
+    assert checks.check_info_loss(infogan.info_loss) is True
+
+    def no_half(cat_logits, cont_mean, cat_code, cont_code, cont_weight=0.1):
+        ce = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=cat_code, logits=cat_logits))
+        return ce + cont_weight * tf.reduce_mean(tf.reduce_sum(tf.square(cont_code - cont_mean), axis=-1))
+
+    def categorical_only(cat_logits, cont_mean, cat_code, cont_code, cont_weight=0.1):
+        return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=cat_code, logits=cat_logits))
+
+    capsys.readouterr()
+    for fn, words in ((no_half, "½ is missing"), (categorical_only, "only the categorical term")):
+        assert checks.check_info_loss(fn) is False
+        assert words in capsys.readouterr().out
+
+
+def test_unsupervised_loss_check_accepts_a_stable_answer_and_rejects_naive_and_swapped_ones(capsys):
+    def stable(unlabeled, fake):
+        return (tf.reduce_mean(tf.math.softplus(-tf.reduce_logsumexp(unlabeled, axis=1)))
+                + tf.reduce_mean(tf.math.softplus(tf.reduce_logsumexp(fake, axis=1))))
+
+    def naive(unlabeled, fake):
+        z_u, z_f = tf.reduce_sum(tf.exp(unlabeled), axis=1), tf.reduce_sum(tf.exp(fake), axis=1)
+        return -tf.reduce_mean(tf.math.log(z_u / (z_u + 1))) - tf.reduce_mean(tf.math.log(1 / (z_f + 1)))
+
+    def swapped(unlabeled, fake):
+        return stable(fake, unlabeled)
+
+    assert checks.check_unsupervised_loss(stable) is True
+    capsys.readouterr()
+    assert checks.check_unsupervised_loss(naive) is False
+    assert "non-finite" in capsys.readouterr().out
+    assert checks.check_unsupervised_loss(swapped) is False
+    assert "swapped" in capsys.readouterr().out

@@ -73,3 +73,14 @@ def test_ink_direction_walk_and_entanglement_on_known_cases():
     np.testing.assert_allclose(path[2] - path[1], 2 * np.tile(direction, (2, 1)), atol=1e-6)
     labels = np.array([[1, 2, 3, 4], [1, 2, 3, 4], [1, 0, 3, 0]])
     np.testing.assert_allclose(editing.entanglement(labels), [0.0, 0.0, 0.5])
+
+
+def test_slant_is_the_shear_of_a_stroke():
+    upright, leaning = np.zeros((28, 28), "uint8"), np.zeros((28, 28), "uint8")
+    for row in range(4, 24):
+        upright[row, 14] = 255
+        leaning[row, 14 + (14 - row) // 2] = 255     # half a pixel to the right per row upwards
+    blank = np.zeros((28, 28), "uint8")
+    s = editing.slant(np.stack([upright, leaning, leaning[:, ::-1], blank]))
+    assert s[0] == pytest.approx(0.0, abs=1e-9) and s[1] == pytest.approx(0.5, abs=0.03)
+    assert s[2] == pytest.approx(-s[1]) and s[3] == 0.0

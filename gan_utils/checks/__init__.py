@@ -29,13 +29,16 @@ The exercises and what each check compares (notebook in brackets):
 - ``check_conditional_generator``: shapes, and the output depends on the label and on z;
   ``check_auxiliary_classifier_loss``: the AC-GAN class cross-entropy from logits [05];
 - ``check_inception_score``, ``check_frechet_distance``: known cases and ``metrics`` [06];
+- ``check_info_loss`` (InfoGAN's L_I), ``check_unsupervised_loss`` (the semi-supervised GAN's real/fake term,
+  stable for large logits) [09];
 - ``check_distance_to_closest_record`` (privacy: scaled Euclidean nearest-record distance),
   ``check_high_frequency_share`` (the spectral trace of upsampling) [10].
 
-The checks live in one module per topic (``losses``, ``steps``, ``networks``, ``wgan``, ``metrics``, ``beyond``; shared
+The checks live in one module per topic (``losses``, ``steps``, ``networks``, ``wgan``, ``metrics``, ``control``, ``beyond``; shared
 machinery in ``core``) and are all importable from here. TEACHING.md explains the exercise cells.
 """
 from gan_utils.checks.beyond import check_distance_to_closest_record, check_high_frequency_share
+from gan_utils.checks.control import check_info_loss, check_unsupervised_loss
 from gan_utils.checks.core import CheckFailed
 from gan_utils.checks.losses import (check_auxiliary_classifier_loss, check_discriminator_loss,
                                      check_feature_matching_loss, check_generator_loss,
@@ -52,12 +55,13 @@ ALL_CHECKS = {
     "04_wgan": [check_weight_clipping, check_gradient_penalty],
     "05_conditional_gan": [check_conditional_generator, check_auxiliary_classifier_loss],
     "06_evaluating_and_using_gans": [check_inception_score, check_frechet_distance],
+    "09_control_and_inference": [check_info_loss, check_unsupervised_loss],
     "10_beyond_images": [check_distance_to_closest_record, check_high_frequency_share],
 }
 
 __all__ = ["ALL_CHECKS", "CheckFailed", "FixedMaskDropout", "check_auxiliary_classifier_loss", "check_d_step",
            "check_dcgan_discriminator", "check_dcgan_generator", "check_discriminator_loss",
-           "check_distance_to_closest_record", "check_high_frequency_share",
+           "check_distance_to_closest_record", "check_high_frequency_share", "check_info_loss", "check_unsupervised_loss",
            "check_feature_matching_loss", "check_frechet_distance", "check_g_step", "check_generator_loss",
            "check_gradient_penalty", "check_inception_score", "check_smoothed_discriminator_loss",
            "check_weight_clipping", "check_conditional_generator"]
