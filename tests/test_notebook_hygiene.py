@@ -23,16 +23,7 @@ def output_text(cell):
     return "\n".join(parts)
 
 
-# 01's committed run (an earlier session) is 3.08 MB, mostly its 60-frame GIF; the fix (25 frames) waits for 01's
-# next full run on branch pending/01-03-full-runs. strict: the test fails once 01 is small, so this cannot go stale.
-OVERSIZE = {"01_vanilla_gan.ipynb": "3.08 MB until its next full run (GIF with 25 frames instead of 60)"}
-
-
-def size_marks(path):
-    return [pytest.mark.xfail(strict=True, reason=OVERSIZE[path.name])] if path.name in OVERSIZE else []
-
-
-@pytest.mark.parametrize("path", [pytest.param(p, marks=size_marks(p), id=p.name) for p in NOTEBOOKS])
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_is_small(path):
     assert path.stat().st_size < MAX_BYTES, f"{path.name} is {path.stat().st_size / 1e6:.2f} MB (limit 3 MB)"
 
