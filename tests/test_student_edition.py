@@ -98,8 +98,7 @@ def test_cli_bad_notebooks_dir_is_a_one_line_error(tmp_path, capsys):
 # Notebooks whose exercise cells are written (branch pending/01-03-full-runs) but not yet in main, because main only
 # holds notebooks whose outputs come from one full run of their code. strict: the test fails once they land,
 # so this list cannot go stale.
-PENDING = {name: "exercise cells wait for the notebook's full run (branch pending/01-03-full-runs)"
-           for name in ("03_training_pitfalls",)}
+PENDING = {}
 PENDING["10_beyond_images"] = "the notebook lands with its first full run"
 PENDING["09_control_and_inference"] = "the notebook lands with its first full run"
 
