@@ -95,12 +95,9 @@ def test_cli_bad_notebooks_dir_is_a_one_line_error(tmp_path, capsys):
     assert "No notebooks directory" in capsys.readouterr().err
 
 
-# Notebooks whose exercise cells are written (branch pending/01-03-full-runs) but not yet in main, because main only
-# holds notebooks whose outputs come from one full run of their code. strict: the test fails once they land,
-# so this list cannot go stale.
+# Notebooks whose exercise cells are written but whose full run has not landed yet (main only holds notebooks whose
+# outputs come from one full run of their code): name -> reason. strict: the test fails once they land.
 PENDING = {}
-PENDING["10_beyond_images"] = "the notebook lands with its first full run"
-PENDING["09_control_and_inference"] = "the notebook lands with its first full run"
 
 
 @pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=PENDING[n]))
