@@ -13,7 +13,6 @@ scores of the TimeGAN paper (Yoon et al., 2019).
 """
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import layers
 
 from gan_utils.train import GANSteps, train_on_arrays
