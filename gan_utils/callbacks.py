@@ -14,6 +14,13 @@ import numpy as np
 from gan_utils.viz import image_grid, plot_history, save_gif
 
 
+def preview_grid(trainer, scale=1):
+    """The live grid: the fixed-noise samples, or a translation model's rows (input / output / target)."""
+    samples = trainer.fixed_samples()
+    rows = getattr(trainer.steps, "preview_rows", None)
+    return image_grid(samples, ncols=len(samples) // len(rows) if rows else None, scale=scale)
+
+
 class Callback:
     def on_train_begin(self, trainer, epochs):
         pass
@@ -77,9 +84,11 @@ class LiveMonitor(Callback):
         fig = plt.figure(figsize=(11, 5.2))
         grid = fig.add_gridspec(2, 2, width_ratios=[1.25, 1])
         sample_ax = fig.add_subplot(grid[:, 0])
-        sample_ax.imshow(image_grid(trainer.fixed_samples()), cmap="gray")
+        sample_ax.imshow(preview_grid(trainer), cmap="gray")
         sample_ax.set_axis_off()
-        sample_ax.set_title(f"fixed noise, epoch {int(trainer.epoch.numpy())}, iteration {int(trainer.iteration.numpy())}")
+        rows = getattr(trainer.steps, "preview_rows", None)
+        what = "rows: " + " / ".join(rows) if rows else "fixed noise"
+        sample_ax.set_title(f"{what}, epoch {int(trainer.epoch.numpy())}, iteration {int(trainer.iteration.numpy())}")
         plot_history(trainer.history, [fig.add_subplot(grid[0, 1]), fig.add_subplot(grid[1, 1])])
         fig.tight_layout()
         if self.handle is None:
@@ -118,7 +127,7 @@ class FrameSaver(Callback):
     def _save(self, trainer):
         self.frames_dir.mkdir(parents=True, exist_ok=True)
         path = self.frames_dir / f"epoch_{int(trainer.epoch.numpy()):04d}.png"
-        imageio.imwrite(path, image_grid(trainer.fixed_samples(), scale=self.scale))
+        imageio.imwrite(path, preview_grid(trainer, scale=self.scale))
 
     def on_train_begin(self, trainer, epochs):
         if int(trainer.epoch.numpy()) == 0:

@@ -46,11 +46,12 @@ def digit(text):
 
 def build_parser():
     from gan_utils.models import GAN_BUILDERS
+    from gan_utils.translation import TRANSLATION_MODELS
 
     parser = argparse.ArgumentParser(prog="python -m gan_utils", description="Train, sample and evaluate the course's GANs.")
     commands = parser.add_subparsers(dest="command", required=True)
     train = commands.add_parser("train", help="train a GAN on MNIST (resumes if --out has checkpoints)")
-    train.add_argument("model", choices=list(GAN_BUILDERS))
+    train.add_argument("model", choices=list(GAN_BUILDERS) + list(TRANSLATION_MODELS))
     train.add_argument("--epochs", type=positive_int, default=None, help="total epochs (a resumed run continues)")
     train.add_argument("--minutes", type=positive_float, default=None,
                        help="wall-clock budget of this call, in minutes (a resumed run gets a new budget)")
@@ -78,6 +79,11 @@ def build_parser():
     sample.add_argument("--labels", type=digit, nargs="+", default=None,
                         help="digits for a conditional model (cycled to --n); default: n/10 of each")
     sample.add_argument("--out", type=Path, required=True)
+    translate = commands.add_parser("translate", help="translate images with a saved translation model (07)")
+    translate.add_argument("model", type=Path, help="e.g. data/pretrained/pix2pix_superres.keras")
+    translate.add_argument("images", type=Path,
+                           help="an .npz with `images`, uint8 (N, s, s) at the source's own size (7, 8 or 28)")
+    translate.add_argument("--out", type=Path, required=True, help="an .npz with `images`, uint8 (N, 28, 28)")
     evaluate = commands.add_parser("evaluate", help="score samples with the course's classifier")
     evaluate.add_argument("samples", type=Path)
     student = commands.add_parser("student-edition",
@@ -122,6 +128,13 @@ def run_train(args):
     trainer.fit(images, labels if trainer.steps.conditional else None, epochs=args.epochs, minutes=args.minutes,
                 iterations=args.iterations, batch_size=batch_size, steps_per_epoch=args.steps,
                 callbacks=[ProgressBar(), FrameSaver(out)])
+    if hasattr(trainer.steps, "train_step"):  # a translation model: save it with its source preprocessing
+        from gan_utils.translation import translator_for
+
+        path = save_generator(translator_for(trainer.steps), out / "translator.keras")
+        print(f"saved {relative(path)} (`python -m gan_utils translate {relative(path)} INPUT.npz --out OUT.npz`), "
+              f"{relative(out / 'history.json')}, {relative(out / 'training.gif')}")
+        return
     path = save_generator(trainer.sampling_generator, out / "generator.keras")
     which = " (the moving average of its weights)" if trainer.ema_generator is not None else ""
     print(f"saved {relative(path)}{which}, {relative(out / 'history.json')}, {relative(out / 'training.gif')}")
@@ -160,6 +173,27 @@ def load_samples(path):
     return images, labels
 
 
+def run_translate(args):
+    from gan_utils.config import relative
+    from gan_utils.translation import load_translator, translate_images
+
+    model, task = load_translator(args.model)
+    if not args.images.exists():
+        raise FileNotFoundError(f"No images file at {args.images}.")
+    try:
+        with np.load(args.images) as archive:
+            if "images" not in archive:
+                raise ValueError(f"{args.images} has no 'images' array (found {list(archive.keys())}).")
+            images = archive["images"]
+    except OSError as err:
+        raise ValueError(f"{args.images} is not an .npz file: {err}") from err
+    translated = translate_images(model, images)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(args.out, images=translated)
+    print(f"translated {len(images)} images ({task}: {images.shape[1]}×{images.shape[2]} -> 28×28) to "
+          f"{relative(args.out)}")
+
+
 def run_evaluate(args):
     from gan_utils.metrics import evaluate_samples
 
@@ -186,7 +220,7 @@ def main(argv=None):
     from gan_utils.trainer import RunFolderError, TrainingDiverged
 
     try:
-        {"train": run_train, "sample": run_sample, "evaluate": run_evaluate,
+        {"train": run_train, "sample": run_sample, "translate": run_translate, "evaluate": run_evaluate,
          "student-edition": run_student_edition}[args.command](args)
     except TrainingDiverged as err:
         print(f"error: {err}", file=sys.stderr)

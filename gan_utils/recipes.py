@@ -16,6 +16,7 @@ from gan_utils.fast import fused_optimizer
 from gan_utils.models import build_gan
 from gan_utils.train import GANSteps
 from gan_utils.trainer import Trainer
+from gan_utils.translation import TRANSLATION_MODELS, make_translation_steps
 
 
 def adam(learning_rate=2e-4, beta_1=0.5, beta_2=0.999):
@@ -47,6 +48,9 @@ RECIPES = {
     "wgan-gp": Recipe(loss="wasserstein", d_steps=5, gp_weight=10.0,
                       g_optimizer=adam(1e-4, 0.5, 0.9), d_optimizer=adam(1e-4, 0.5, 0.9)),
     "cgan": Recipe(steps_class=AuxiliaryClassifierSteps),
+    # translation models (notebook 07, translation.py): Adam 2e-4, beta_1 = 0.5 as in pix2pix and CycleGAN;
+    # batch 32 (the papers use 1; 32 keeps a CPU busy and the step fast)
+    **{name: Recipe(batch_size=32) for name in TRANSLATION_MODELS},
 }
 
 
@@ -60,6 +64,12 @@ def make_trainer(name, out_dir=None, seed=0, max_to_keep=3, num_samples=None, ji
     ``tf.distribute`` strategy, ``runtime.choose_strategy``) builds everything in its scope and trains on
     all its replicas. Under the ``mixed_float16`` policy both optimizers are wrapped in a
     ``LossScaleOptimizer`` (dynamic loss scaling)."""
+    if name in TRANSLATION_MODELS:
+        if strategy is not None or simultaneous:
+            raise ValueError(f"{name} trains on one device with its own step (no --strategy, no simultaneous).")
+        return Trainer(make_translation_steps(name, seed=seed, jit_compile=jit_compile), out_dir=out_dir,
+                       max_to_keep=max_to_keep, num_samples=num_samples or 8, seed=seed,
+                       ema_decay=None if ema_decay == "recipe" else ema_decay)
     with strategy.scope() if strategy is not None else contextlib.nullcontext():
         generator, discriminator = build_gan(name, fused=fused)
         recipe = RECIPES[name]

@@ -57,6 +57,9 @@ def load_generator(path):
         model = keras.models.load_model(path, compile=False)
     except Exception as err:  # Keras raises many types for a bad file
         raise ValueError(f"{path} is not a readable Keras model file ({type(err).__name__}: {err}).") from err
+    if model.name.startswith("translator_"):
+        raise ValueError(f"{path} is a translation model (notebook 07), not a generator: translate images with "
+                         "`python -m gan_utils translate MODEL INPUT.npz --out OUT.npz`.")
     shape = tuple(model.outputs[0].shape[1:]) if len(model.outputs) == 1 else None
     first_input = tuple(model.inputs[0].shape[1:])
     if shape != (28, 28, 1) or len(first_input) != 1 or len(model.inputs) > 2:

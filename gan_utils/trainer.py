@@ -164,6 +164,9 @@ class Trainer:
     ``batch_size`` is the global batch (a multiple of the number of replicas; the short last batch is
     dropped), the strategy hands each replica its rows of every batch, and the counters, fixed noise and
     moving average are mirrored variables, so checkpoints, resuming and callbacks work as on one device.
+    Translation steps (``translation.Pix2PixSteps``, ``CycleGANSteps``; notebook 07) plug in through a
+    ``train_step(real)`` hook that updates every network once per batch, ``fixed_inputs``/``preview`` for the
+    live grid (input, output, target rows) and ``extra_models`` (CycleGAN's second pair, checkpointed too).
     With several machines (``MultiWorkerMirroredStrategy``) every worker runs the same program; the chief
     (task 0) writes ``out_dir``, worker i its own copy in ``out_dir/worker-i`` (checkpoints hold the same
     values on every worker; each resumes from its own).
@@ -173,6 +176,8 @@ class Trainer:
                  checkpoint_minutes=5.0):
         if d_steps < 1:
             raise ValueError(f"d_steps must be at least 1, got {d_steps}.")
+        if hasattr(steps, "train_step") and d_steps != 1:
+            raise ValueError("translation steps update every network once per batch: d_steps must be 1.")
         if steps.simultaneous and d_steps != 1:
             raise ValueError("simultaneous updates need d_steps = 1.")
         if ema_decay is not None and not 0.0 < ema_decay < 1.0:
@@ -206,7 +211,9 @@ class Trainer:
             self._ema_pairs = [(e, w) for e, w in zip(self.ema_generator.weights, steps.generator.weights)
                                if "float" in str(w.dtype)]
             self._ema_update = tf.function(self._ema_step)
-        self.fixed_noise = tf.Variable(steps.noise(num_samples), trainable=False, name="fixed_noise")
+        # translation steps (translation.py) keep fixed *inputs* here: source images (and targets)
+        fixed = steps.fixed_inputs(num_samples) if hasattr(steps, "fixed_inputs") else steps.noise(num_samples)
+        self.fixed_noise = tf.Variable(fixed, trainable=False, name="fixed_noise")
         # conditional models: digit d fills row d of a 10-column grid (0,…,0, 1,…,1, …)
         labels = np.repeat(np.arange(10, dtype="int32"), -(-num_samples // 10))[:num_samples]
         self.fixed_labels = tf.Variable(labels if steps.conditional else np.zeros(num_samples, "int32"),
@@ -216,10 +223,10 @@ class Trainer:
     def _open_checkpoints(self, max_to_keep):
         s = self.steps
         self.checkpoint = tf.train.Checkpoint(
-            generator=s.generator, discriminator=s.discriminator, g_optimizer=s.g_optimizer,
+            generator=s.generator, discriminator=s.discriminator, **self._extra_models(), g_optimizer=s.g_optimizer,
             d_optimizer=s.d_optimizer, rng=s.rng, epoch=self.epoch, iteration=self.iteration,
             batch_in_epoch=self.batch_in_epoch, fixed_noise=self.fixed_noise, fixed_labels=self.fixed_labels,
-            seed_states=seed_generator_states(s.generator, s.discriminator),
+            seed_states=seed_generator_states(*self._models()),
             **({"ema_generator": self.ema_generator} if self.ema_generator is not None else {}),
             **({"gp_rng": s.gp_rng} if getattr(s, "gp_rng", None) is not None else {}))
         try:
@@ -230,6 +237,7 @@ class Trainer:
                                  "Use another folder (RUN_DIR / --out / GAN_RUNS_DIR).") from err
         signature = {"generator": architecture_signature(s.generator),
                      "discriminator": architecture_signature(s.discriminator),
+                     **{k: architecture_signature(m) for k, m in self._extra_models().items()},
                      "loss": s.loss.name, "d_steps": self.d_steps,
                      **({"ema_decay": self.ema_decay} if self.ema_decay is not None else {})}
         run_file = self.out_dir / "run.json"
@@ -290,10 +298,17 @@ class Trainer:
                 "(--keep 1 / max_to_keep=1), or use another run folder (--out / RUN_DIR / GAN_RUNS_DIR). "
                 "The previous checkpoint is intact.") from err
 
+    def _extra_models(self):
+        """Networks beyond the generator and discriminator (CycleGAN's second pair), by name."""
+        return dict(getattr(self.steps, "extra_models", {}))
+
+    def _models(self):
+        return [self.steps.generator, self.steps.discriminator, *self._extra_models().values()]
+
     def checkpoint_variables(self):
         """Every variable a checkpoint writes (models, optimizers, moving average, counters)."""
         s = self.steps
-        models = [s.generator, s.discriminator] + ([self.ema_generator] if self.ema_generator is not None else [])
+        models = self._models() + ([self.ema_generator] if self.ema_generator is not None else [])
         return [v for m in models for v in m.weights] + list(s.g_optimizer.variables) + list(s.d_optimizer.variables)
 
     # -- moving average of the generator -----------------------------------------------
@@ -320,7 +335,7 @@ class Trainer:
                 + (f" in {self.out_dir / 'checkpoints'}." if self.manager else "."))
 
     def _check_weights(self):
-        for model in (self.steps.generator, self.steps.discriminator):
+        for model in self._models():
             for v in model.trainable_variables:
                 if not bool(tf.reduce_all(tf.math.is_finite(v))):
                     raise TrainingDiverged(f"Weight {v.path} of {model.name} is not finite at epoch "
@@ -329,7 +344,10 @@ class Trainer:
 
     # -- sampling ------------------------------------------------------------------
     def fixed_samples(self):
-        """Generator output for the fixed noise (and labels), in [-1, 1]: the grid the class watches."""
+        """Generator output for the fixed noise (and labels), in [-1, 1]: the grid the class watches. Translation
+        steps show rows instead (input, output, target: their ``preview``)."""
+        if hasattr(self.steps, "preview"):
+            return self.steps.preview(self.sampling_generator, self.fixed_noise)
         labels = self.fixed_labels if self.steps.conditional else None
         inputs = [self.fixed_noise, labels] if self.steps.conditional else self.fixed_noise
         return self.sampling_generator(inputs, training=False).numpy()
@@ -435,7 +453,10 @@ class Trainer:
         d_logs, taken = None, int(self.batch_in_epoch.numpy())
         for batch in dataset:
             real, labels = batch if self.steps.conditional else (batch, None)
-            if self.steps.simultaneous:  # one joint update per batch (k = 1)
+            if hasattr(self.steps, "train_step"):  # translation models: every network updated once per batch
+                d_logs, g_logs = self.steps.train_step(real), {}
+                taken += 1
+            elif self.steps.simultaneous:  # one joint update per batch (k = 1)
                 d_logs = self.steps.joint_step(real, labels) if labels is not None else self.steps.joint_step(real)
                 g_logs = {}
                 taken += 1

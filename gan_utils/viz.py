@@ -68,6 +68,14 @@ def plot_history(history, axes=None, window=25):
         ax.set_title(title)
         if ax.lines:
             ax.legend(loc="best", fontsize=10, framealpha=0.8)
+    extra = [key for key in ("l1", "cycle") if key in history]  # translation models (07): on their own scale
+    if extra:
+        ax = axes[0].twinx() if axes[0].lines else axes[0]
+        for key in extra:
+            ax.plot(smooth(history[key], window), color="gray" if key == "l1" else "tab:green", lw=1.2,
+                    label=f"{key} (right)" if ax is not axes[0] else key)
+        ax.set_ylabel(" and ".join(extra) + " loss")
+        ax.legend(loc="lower left" if ax is not axes[0] else "best", fontsize=10, framealpha=0.8)
     if critic and "gp" in history and len(axes) > 1:
         gp_ax = axes[1].twinx()
         gp_ax.plot(smooth(history["gp"], window), color="gray", lw=1, label="GP (right, log)")
@@ -124,4 +132,29 @@ def plot_quality(records, ax=None, bars=None, x="epoch", ema=True, n=2000):
     ax.set_xlabel({"seconds": "training minutes"}.get(x, x))
     ax.set_title(f"quality of {n:,} samples")
     ax.legend(fontsize=10, loc="lower right")
+    return ax
+
+
+def show_rows(rows, ncols=None, title=None, ax=None, fontsize=12):
+    """Rows of 28×28 images with their names on the left: input / output / target grids of notebook 07.
+
+    ``rows``: dict name -> images (N, 28, 28[, 1]) in [-1, 1] or uint8; the first ``ncols`` of each are drawn."""
+    names = list(rows)
+    ncols = ncols or min(len(images) for images in rows.values())
+    tiles = []
+    for images in rows.values():
+        images = np.asarray(images)[:ncols]
+        tiles.append(images if images.dtype == np.uint8 and images.ndim == 3 else to_uint8(images))
+    grid = image_grid(np.concatenate(tiles), ncols=ncols, pad=2)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(11, 1.2 * len(names) * 11 / ncols * 0.75 + 0.4))
+    ax.imshow(grid, cmap="gray", vmin=0, vmax=255)
+    ax.set_xticks([])
+    ax.set_yticks([2 + 14 + k * 30 for k in range(len(names))])
+    ax.set_yticklabels(names, fontsize=fontsize)
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    if title:
+        ax.set_title(title, fontsize=fontsize + 1)
     return ax

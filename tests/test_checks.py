@@ -569,3 +569,52 @@ def test_unsupervised_loss_check_accepts_a_stable_answer_and_rejects_naive_and_s
     assert "non-finite" in capsys.readouterr().out
     assert checks.check_unsupervised_loss(swapped) is False
     assert "swapped" in capsys.readouterr().out
+
+
+# -- notebook 07: PSNR, pix2pix's generator loss ----------------------------------------------------------------
+def test_psnr_check_accepts_the_package_and_names_typical_mistakes(capsys):
+    from gan_utils import translation
+
+    assert checks.check_psnr(translation.psnr) is True
+
+    def mse_of(a, b):
+        return ((np.asarray(a) - np.asarray(b)) ** 2).reshape(len(a), -1).mean(axis=1)
+
+    def peak_one(a, b):
+        return float(np.mean(10 * np.log10(1 / mse_of(a, b))))
+
+    def pooled(a, b):
+        return float(10 * np.log10(4 / mse_of(a, b).mean()))
+
+    def natural_log(a, b):
+        return float(np.mean(10 * np.log(4 / mse_of(a, b))))
+
+    capsys.readouterr()
+    for fn, words in ((peak_one, "peak² = 4"), (pooled, "each image"), (natural_log, "log10")):
+        assert checks.check_psnr(fn) is False
+        assert words in capsys.readouterr().out
+
+
+def test_pix2pix_generator_loss_check_accepts_the_package_and_names_typical_mistakes(capsys):
+    from gan_utils import translation
+
+    assert checks.check_pix2pix_generator_loss(translation.pix2pix_generator_loss) is True
+
+    def squared(fake_logits, fake, real, l1_weight=100.0):
+        return (tf.reduce_mean(tf.nn.softplus(-fake_logits))
+                + l1_weight * tf.reduce_mean(tf.square(real - fake)))
+
+    def no_weight(fake_logits, fake, real, l1_weight=100.0):
+        return tf.reduce_mean(tf.nn.softplus(-fake_logits)) + tf.reduce_mean(tf.abs(real - fake))
+
+    def wrong_label(fake_logits, fake, real, l1_weight=100.0):
+        return tf.reduce_mean(tf.nn.softplus(fake_logits)) + l1_weight * tf.reduce_mean(tf.abs(real - fake))
+
+    def not_done(fake_logits, fake, real, l1_weight=100.0):
+        raise NotImplementedError
+
+    capsys.readouterr()
+    for fn, words in ((squared, "not the squared error"), (no_weight, "multiply the L1 term"),
+                      (wrong_label, "label 1"), (not_done, "not implemented yet")):
+        assert checks.check_pix2pix_generator_loss(fn) is False
+        assert words in capsys.readouterr().out

@@ -1,0 +1,192 @@
+"""Image-to-image translation (notebook 07): layers against NumPy, shapes, one-step smoke tests with golden
+L1 values, resume equality through the trainer, the translator file and `python -m gan_utils translate`."""
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from gan_utils import translation as T
+from gan_utils.trainer import Trainer
+
+
+def digits(n=8, seed=0):
+    from gan_utils.data import load_mnist, to_model_range
+
+    images, labels = load_mnist(split="test")
+    pick = np.random.default_rng(seed).choice(len(images), n, replace=False)
+    return to_model_range(images[pick]), labels[pick]
+
+
+def test_sklearn_digits_ship_with_the_wheel_and_are_rescaled():
+    images, labels = T.load_sklearn_digits()
+    assert images.shape == (1797, 8, 8) and images.dtype == np.uint8 and labels.shape == (1797,)
+    assert images.max() == 255 and images.min() == 0 and set(labels.tolist()) == set(range(10))
+
+
+def test_superres_source_is_the_block_mean():
+    real, _ = digits(3)
+    low = T.degrade(tf.constant(real), "superres").numpy()
+    want = real.reshape(3, 7, 4, 7, 4, 1).mean(axis=(2, 4))
+    assert low.shape == (3, 7, 7, 1)
+    np.testing.assert_allclose(low, want, atol=1e-6)
+    generator_input = T.make_input(tf.constant(real), "superres").numpy()
+    assert generator_input.shape == (3, 28, 28, 1) and generator_input.min() >= -1 and generator_input.max() <= 1
+
+
+def test_inpainting_masks_exactly_the_lower_half():
+    real, _ = digits(2)
+    masked = T.make_input(tf.constant(real), "inpaint").numpy()
+    np.testing.assert_array_equal(masked[:, :14], real[:, :14])
+    assert np.all(masked[:, 14:] == 0.0)
+
+
+def test_sklearn_digits_land_in_mnist_s_frame():
+    images, _ = T.load_sklearn_digits()
+    framed = T.source_to_input(images[:5], "sklearn")
+    assert framed.shape == (5, 28, 28, 1)
+    border = np.concatenate([framed[:, :4].ravel(), framed[:, 24:].ravel(), framed[:, :, :4].ravel()])
+    assert np.all(border == -1.0)                     # background, as in MNIST
+    assert framed[:, 4:24, 4:24].max() > 0.5          # the digit is inside the 20×20 box
+
+
+def test_clip_layer_and_unknown_task():
+    np.testing.assert_allclose(T.Clip()(np.array([[-3.0, 0.2, 7.0]], "float32")).numpy(), [[-1.0, 0.2, 1.0]], rtol=1e-7)
+    with pytest.raises(ValueError, match="choose one of"):
+        T.source_layers("colour")
+    with pytest.raises(ValueError, match="not a paired task"):
+        T.degrade(tf.zeros((1, 28, 28, 1)), "sklearn")
+
+
+def test_network_shapes():
+    unet, patch = T.build_unet(), T.build_patch_discriminator()
+    x = tf.zeros((2, 28, 28, 1))
+    out = unet(x).numpy()
+    assert out.shape == (2, 28, 28, 1) and np.all(np.abs(out) <= 1)
+    assert patch([x, x]).shape == (2, 7, 7, 1)
+    assert T.build_patch_discriminator(conditional=False)(x).shape == (2, 7, 7, 1)
+
+
+def test_dropout_is_the_only_randomness_of_the_unet():
+    unet = T.build_unet()
+    x = tf.constant(digits(2)[0])
+    np.testing.assert_array_equal(unet(x, training=False).numpy(), unet(x, training=False).numpy())
+    assert not np.allclose(unet(x, training=True).numpy(), unet(x, training=True).numpy())
+
+
+def _pix2pix(adversarial=True, l1_weight=100.0, task="superres"):
+    keras.utils.set_random_seed(1)
+    return T.Pix2PixSteps(T.build_unet(), T.build_patch_discriminator(), keras.optimizers.Adam(2e-4, beta_1=0.5),
+                          keras.optimizers.Adam(2e-4, beta_1=0.5), task=task, l1_weight=l1_weight,
+                          adversarial=adversarial)
+
+
+@pytest.mark.parametrize("adversarial, l1_weight", [(True, 100.0), (False, 100.0), (True, 0.0)])
+def test_pix2pix_step_logs_the_l1_it_descends(adversarial, l1_weight):
+    steps = _pix2pix(adversarial, l1_weight)
+    real = tf.constant(digits(8)[0])
+    d_before = [w.numpy().copy() for w in steps.discriminator.trainable_weights]
+    g_before = [w.numpy().copy() for w in steps.generator.trainable_weights]
+    logs = {k: float(v) for k, v in steps.train_step(real).items()}
+    assert np.isfinite(list(logs.values())).all()
+    assert ("d_loss" in logs) == adversarial and ("g_loss" in logs) == adversarial
+    assert 0.0 < logs["l1"] < 2.0
+    moved_d = any(not np.array_equal(a, w.numpy()) for a, w in zip(d_before, steps.discriminator.trainable_weights))
+    assert moved_d == adversarial          # L1 alone leaves the discriminator untouched
+    assert any(not np.array_equal(a, w.numpy()) for a, w in zip(g_before, steps.generator.trainable_weights))
+
+
+def test_pix2pix_l1_matches_the_generator_without_dropout():
+    """Golden value: with dropout 0 the logged L1 is exactly mean |real − G(input)| before the update."""
+    keras.utils.set_random_seed(2)
+    steps = T.Pix2PixSteps(T.build_unet(dropout=0.0), T.build_patch_discriminator(), keras.optimizers.Adam(1e-3),
+                           keras.optimizers.Adam(1e-3), task="inpaint", adversarial=False)
+    real = tf.constant(digits(4)[0])
+    want = float(tf.reduce_mean(tf.abs(real - steps.generator(T.make_input(real, "inpaint")))))
+    assert float(steps.train_step(real)["l1"]) == pytest.approx(want, rel=1e-5)
+    later = [float(steps.train_step(real)["l1"]) for _ in range(30)]
+    assert later[-1] < want                # L1 alone on one batch: the loss goes down
+
+
+def test_pix2pix_refuses_a_generator_without_loss():
+    with pytest.raises(ValueError, match="no loss"):
+        _pix2pix(adversarial=False, l1_weight=0.0)
+
+
+def _cyclegan(cycle_weight=10.0, seed=0):
+    keras.utils.set_random_seed(seed)
+    images, _ = T.load_sklearn_digits()
+    return T.make_translation_steps("cyclegan", seed=seed, cycle_weight=cycle_weight,
+                                    domain_b=T.source_to_input(images[:64], "sklearn"))
+
+
+def test_cyclegan_step_updates_all_four_networks():
+    steps = _cyclegan()
+    nets = [steps.generator, steps.generator_ab, steps.discriminator, steps.discriminator_b]
+    before = [[w.numpy().copy() for w in n.trainable_weights] for n in nets]
+    logs = {k: float(v) for k, v in steps.train_step(tf.constant(digits(8)[0])).items()}
+    assert np.isfinite(list(logs.values())).all() and logs["cycle"] > 0 and logs["identity"] > 0
+    for net, old in zip(nets, before):
+        assert any(not np.array_equal(a, w.numpy()) for a, w in zip(old, net.trainable_weights)), net.name
+
+
+def test_cyclegan_rejects_domain_b_in_the_wrong_shape():
+    with pytest.raises(ValueError, match=r"domain_b must be \(N, 28, 28, 1\)"):
+        T.make_translation_steps("cyclegan", domain_b=np.zeros((5, 8, 8), "float32"))
+
+
+@pytest.mark.parametrize("name", ["pix2pix-inpaint", "cyclegan"])
+def test_translation_runs_resume_exactly(tmp_path, name):
+    """2 + 2 iterations with a checkpoint in between give the weights of 4 straight (CycleGAN: all four nets)."""
+    import gan_utils
+    from gan_utils.data import load_mnist
+    from gan_utils.recipes import make_trainer
+
+    images = load_mnist()[0][:256]
+
+    def run(out, plan):
+        gan_utils.set_seed(5, deterministic=True)
+        for iterations in plan:
+            trainer = make_trainer(name, out_dir=out, seed=5)
+            trainer.fit(images, iterations=iterations, batch_size=32)
+        nets = [trainer.steps.generator, trainer.steps.discriminator, *trainer.steps.extra_models.values()]
+        return [w for n in nets for w in n.get_weights()], trainer
+
+    resumed, trainer = run(tmp_path / "a", [2, 4])
+    straight, _ = run(tmp_path / "b", [4])
+    assert len(trainer.history["d_loss"]) == 4
+    for a, b in zip(resumed, straight):
+        np.testing.assert_array_equal(a, b)
+    grid = trainer.fixed_samples()
+    assert grid.shape == (24, 28, 28, 1)   # 8 columns × input / output / target (or back) rows
+
+
+def test_translator_file_round_trip_and_translate_command(tmp_path, capsys):
+    from gan_utils import cli
+    from gan_utils.sampling import save_generator
+
+    steps = _pix2pix()
+    path = save_generator(T.translator_for(steps), tmp_path / "superres.keras")
+    model, task = T.load_translator(path)
+    assert task == "superres" and model.input_shape == (None, 7, 7, 1)
+    real, _ = digits(5)
+    low = np.round((T.degrade(tf.constant(real), "superres").numpy()[..., 0] + 1) * 127.5).astype("uint8")
+    got = T.translate_images(model, low)
+    want = steps.generator(T.source_to_input(low, "superres")).numpy()
+    assert got.shape == (5, 28, 28) and got.dtype == np.uint8
+    assert np.abs(got.astype(int) - np.round((want[..., 0] + 1) * 127.5)).max() <= 1
+    np.savez(tmp_path / "low.npz", images=low)
+    assert cli.main(["translate", str(path), str(tmp_path / "low.npz"), "--out", str(tmp_path / "out.npz")]) == 0
+    with np.load(tmp_path / "out.npz") as f:
+        np.testing.assert_array_equal(f["images"], got)
+    # the errors a student meets, each with exit code 2 and a message that says what to do
+    np.savez(tmp_path / "float.npz", images=low.astype("float32"))
+    np.savez(tmp_path / "size.npz", images=np.zeros((3, 28, 28), "uint8"))
+    cases = [(["translate", str(path), str(tmp_path / "float.npz")], "must be uint8"),
+             (["translate", str(path), str(tmp_path / "size.npz")], r"shape \(N, 7, 7\)"),
+             (["translate", "data/pretrained/dcgan.keras", str(tmp_path / "low.npz")], "not a translation model"),
+             (["translate", str(path), str(tmp_path / "missing.npz")], "No images file"),
+             (["sample", str(path), "--n", "4"], "is a translation model")]
+    for args, message in cases:
+        capsys.readouterr()
+        assert cli.main(args + ["--out", str(tmp_path / "x.npz")]) == 2, args
+        assert message.replace("\\", "") in capsys.readouterr().err.replace("\\", ""), args
