@@ -140,3 +140,70 @@ def score_generator(generator, n=2000, seed=1234):
 def meets_quality_bar(result, min_confidence=0.9, min_share=0.05):
     """The course's bar: every digit >= ``min_share`` of samples and mean confidence >= ``min_confidence``."""
     return result["min_class_share"] >= min_share and result["mean_confidence"] >= min_confidence
+
+
+# -- quality and diversity apart: k-NN manifolds and kernel distances (notebook 08, issue #17) ---------------
+def _pairwise_distances(a, b, chunk=2048):
+    """Euclidean distances (len(a), len(b)) in float64, computed in row chunks."""
+    a, b = np.asarray(a, "float64"), np.asarray(b, "float64")
+    b_sq = (b ** 2).sum(1)
+    out = np.empty((len(a), len(b)))
+    for start in range(0, len(a), chunk):
+        x = a[start:start + chunk]
+        sq = (x ** 2).sum(1)[:, None] + b_sq[None, :] - 2.0 * x @ b.T
+        out[start:start + chunk] = np.sqrt(np.maximum(sq, 0.0))
+    return out
+
+
+def _knn_radii(features, k):
+    """Distance from each point to its k-th nearest *other* point of the same set."""
+    if len(features) <= k:
+        raise ValueError(f"need more than k = {k} samples, got {len(features)}.")
+    d = _pairwise_distances(features, features)
+    return np.partition(d, k, axis=1)[:, k]  # column 0 of the sorted row is the point itself (distance 0)
+
+
+def precision_recall(real_features, fake_features, k=3):
+    """Improved precision and recall (Kynkäänniemi et al., 2019). Each set's manifold is the union of balls
+    around its points with radius the distance to the k-th nearest neighbour in the same set. Precision: share of
+    generated points inside the real manifold (quality); recall: share of real points inside the generated
+    manifold (diversity, coverage of the real data). Both in [0, 1]; with a finite sample even one distribution
+    against itself stays below 1. Returns ``{"precision", "recall"}``."""
+    real, fake = np.asarray(real_features, "float64"), np.asarray(fake_features, "float64")
+    cross = _pairwise_distances(fake, real)                       # (n_fake, n_real)
+    precision = np.mean((cross <= _knn_radii(real, k)[None, :]).any(axis=1))
+    recall = np.mean((cross <= _knn_radii(fake, k)[:, None]).any(axis=0))
+    return {"precision": float(precision), "recall": float(recall)}
+
+
+def density_coverage(real_features, fake_features, k=5):
+    """Density and coverage (Naeem et al., 2020), built on real k-NN balls only (outliers among the generated
+    points cannot inflate them). Density: mean number of real balls containing a generated point, divided by k
+    (about 1 when the two distributions match; can exceed 1). Coverage: share of real points whose ball holds at
+    least one generated point. Returns ``{"density", "coverage"}``."""
+    real, fake = np.asarray(real_features, "float64"), np.asarray(fake_features, "float64")
+    inside = _pairwise_distances(fake, real) <= _knn_radii(real, k)[None, :]   # (n_fake, n_real)
+    return {"density": float(inside.sum() / (k * len(fake))), "coverage": float(inside.any(axis=0).mean())}
+
+
+def kernel_distance(features_a, features_b, subsets=10, subset_size=1000, seed=0):
+    """Kernel Inception Distance (Bińkowski et al., 2018) on the given features: the unbiased estimate of the
+    squared MMD with the polynomial kernel k(x, y) = (x·y / d + 1)³, averaged over ``subsets`` random subsets of
+    ``subset_size`` from each set (fewer if a set is smaller). Unbiased: about 0 (it can be slightly negative)
+    for two samples of one distribution, whatever their size, unlike the Fréchet distance. Returns
+    ``(mean, standard deviation over subsets)``."""
+    a, b = np.asarray(features_a, "float64"), np.asarray(features_b, "float64")
+    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1]:
+        raise ValueError(f"features must be (N, d) with the same d, got {a.shape} and {b.shape}.")
+    m = min(subset_size, len(a), len(b))
+    if m < 2:
+        raise ValueError("need at least 2 samples in each set.")
+    rng = np.random.default_rng(seed)
+    dim = a.shape[1]
+    values = []
+    for _ in range(subsets):
+        x, y = a[rng.choice(len(a), m, replace=False)], b[rng.choice(len(b), m, replace=False)]
+        k_xx, k_yy, k_xy = ((x @ x.T / dim + 1) ** 3, (y @ y.T / dim + 1) ** 3, (x @ y.T / dim + 1) ** 3)
+        within = (k_xx.sum() - np.trace(k_xx) + k_yy.sum() - np.trace(k_yy)) / (m * (m - 1))
+        values.append(within - 2.0 * k_xy.mean())
+    return float(np.mean(values)), float(np.std(values))

@@ -73,3 +73,70 @@ def test_score_generator_reports_requested_accuracy_for_conditional_models():
     conditional = metrics.score_generator(build_conditional_generator(), n=20)
     assert 0.0 <= conditional["requested_accuracy"] <= 1.0
     assert "requested_accuracy" not in metrics.score_generator(build_mlp_generator(), n=20)
+
+
+# -- precision / recall, density / coverage, kernel distance (issue #17) -------------------------------------
+def test_precision_recall_density_coverage_on_a_case_worked_by_hand():
+    real = np.array([[0.0], [1.0], [2.0], [3.0]])      # k = 1: every real ball has radius 1
+    fake = np.array([[0.5], [10.0]])                   # fake radii (k = 1, the other fake point): 9.5
+    assert metrics.precision_recall(real, fake, k=1) == {"precision": 0.5, "recall": 1.0}
+    # 0.5 lies in the balls of 0 and 1, 10 in none: density 2 / (1 · 2); reals 0 and 1 covered
+    assert metrics.density_coverage(real, fake, k=1) == {"density": 1.0, "coverage": 0.5}
+    with pytest.raises(ValueError, match="more than k"):
+        metrics.precision_recall(real, fake, k=3)
+
+
+def test_manifold_metrics_separate_quality_from_diversity():
+    rng = np.random.default_rng(0)
+    real, same = rng.normal(size=(800, 4)), rng.normal(size=(800, 4))
+    base = {**metrics.precision_recall(real, same), **metrics.density_coverage(real, same)}
+    assert base["precision"] > 0.8 and base["recall"] > 0.8 and base["coverage"] > 0.8
+    assert 0.8 < base["density"] < 1.2
+    half = same[same[:, 0] > 0]                         # half of the distribution missing (a dropped mode)
+    dropped = {**metrics.precision_recall(real, half), **metrics.density_coverage(real, half)}
+    assert dropped["precision"] > base["precision"] - 0.05
+    assert dropped["recall"] < base["recall"] - 0.3 and dropped["coverage"] < base["coverage"] - 0.3
+    repeated = np.repeat(real[:10], 80, axis=0)        # ten training points, copied
+    copies = metrics.precision_recall(real, repeated)
+    assert copies["precision"] == 1.0 and copies["recall"] < 0.05
+    far = same + 3.0                                    # poor quality: every sample off the real manifold
+    assert metrics.precision_recall(real, far)["precision"] < 0.2
+
+
+def test_kernel_distance_matches_its_formula_and_is_unbiased():
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(size=(6, 3)), rng.normal(size=(6, 3)) + 0.5
+
+    def kernel(x, y):
+        return (x @ y / 3 + 1) ** 3
+
+    m = 6
+    within = sum(kernel(a[i], a[j]) + kernel(b[i], b[j]) for i in range(m) for j in range(m) if i != j) / (m * (m - 1))
+    cross = sum(kernel(a[i], b[j]) for i in range(m) for j in range(m)) / m ** 2
+    value, spread = metrics.kernel_distance(a, b, subsets=3, subset_size=6)
+    assert value == pytest.approx(within - 2 * cross, rel=1e-10) and spread == pytest.approx(0.0, abs=1e-12)
+    # unbiased: two small samples of one distribution average about 0; the Fréchet distance is biased upwards
+    same = [metrics.kernel_distance(rng.normal(size=(50, 3)), rng.normal(size=(50, 3)), subsets=1)[0]
+            for _ in range(40)]
+    shifted = metrics.kernel_distance(rng.normal(size=(50, 3)), rng.normal(size=(50, 3)) + 1.0, subsets=1)[0]
+    assert abs(np.mean(same)) < 0.1 * shifted
+    with pytest.raises(ValueError, match="same d"):
+        metrics.kernel_distance(a, rng.normal(size=(6, 2)))
+
+
+def test_manifold_metrics_on_real_digits():
+    """The issue's known cases with the course classifier's features: train vs test digits, three digits removed,
+    ten images repeated."""
+    x_train, y_train = load_mnist()
+    x_test, y_test = load_mnist(split="test")
+    real = metrics.classifier_features(x_train[:1000])
+    test = metrics.classifier_features(x_test[:1500])
+    base = metrics.precision_recall(real, test[:1000])
+    assert base["precision"] > 0.7 and base["recall"] > 0.7          # near, not at, the k-NN ceiling
+    kept = np.isin(y_test[:1500], [0, 1, 2], invert=True)
+    missing = {**metrics.precision_recall(real, test[kept]), **metrics.density_coverage(real, test[kept])}
+    cover = metrics.density_coverage(real, test[:1000])["coverage"]
+    assert missing["recall"] < base["recall"] - 0.15 and missing["coverage"] < cover - 0.15
+    assert missing["precision"] > base["precision"] - 0.05
+    repeated = metrics.precision_recall(real, np.repeat(test[:10], 100, axis=0))
+    assert repeated["recall"] < 0.05
