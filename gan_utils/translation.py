@@ -8,7 +8,7 @@ MNIST digits (28×28 in [-1, 1]):
   its lower half (value 0, "unknown"). A U-Net generator (``build_unet``) maps the input to the digit; a PatchGAN
   (``build_patch_discriminator``) judges (input, output) pairs patch by patch; the generator's loss is the
   adversarial term plus λ·L1 (λ = 100 as in the paper). ``Pix2PixSteps``.
-- **unpaired**: scikit-learn's bundled 8×8 digits (other writers, another scanner) and MNIST, with no pairs:
+- **unpaired**: scikit-learn's bundled 8×8 digits (13 other writers, another preprocessing) and MNIST, no pairs:
   two generators, two discriminators, least-squares adversarial losses, cycle consistency (λ = 10) and identity
   losses. ``CycleGANSteps``.
 
@@ -131,19 +131,27 @@ def build_unet(filters=(16, 32, 64), dropout=0.5, name="unet"):
     Encoder: strided 4×4 convolutions 28 -> 14 -> 7, then a 3×3 bottleneck at 7×7. Decoder: transposed
     convolutions 7 -> 14 -> 28, each fed the encoder's map of the same size (the skip connections: the
     digit's position and strokes need not squeeze through the bottleneck), dropout in the decoder (pix2pix's
-    source of randomness: call the model with ``training=True`` to keep it at test time; there is no batch
-    normalisation, so ``training`` changes nothing else), and a last 3×3 convolution that also sees the input.
+    source of randomness: call the model with ``training=True`` to keep it at test time), and a last 3×3
+    convolution that also sees the input. Every layer but the first and the last is normalised per image and
+    channel (instance normalisation: pix2pix's batch normalisation at its batch size of 1). Without it, L1 training
+    of the inpainting task drove the tanh output to all black within 50 iterations and it never recovered
+    (measured while building notebook 07). The normalisation uses no batch statistics, so ``training`` changes
+    the dropout only.
     """
     f1, f2, f3 = filters
+
+    def norm(x, name):
+        return layers.GroupNormalization(groups=-1, name=name)(x)   # groups = channels: instance normalisation
+
     source = keras.Input((28, 28, 1), name="source")
     e1 = layers.LeakyReLU(0.2)(layers.Conv2D(f1, 4, strides=2, padding="same", name="down1")(source))   # 14
-    e2 = layers.LeakyReLU(0.2)(layers.Conv2D(f2, 4, strides=2, padding="same", name="down2")(e1))       # 7
-    b = layers.LeakyReLU(0.2)(layers.Conv2D(f3, 3, padding="same", name="bottleneck")(e2))              # 7
+    e2 = layers.LeakyReLU(0.2)(norm(layers.Conv2D(f2, 4, strides=2, padding="same", name="down2")(e1), "norm_down2"))
+    b = layers.LeakyReLU(0.2)(norm(layers.Conv2D(f3, 3, padding="same", name="bottleneck")(e2), "norm_bottleneck"))
     x = layers.Concatenate()([b, e2])
-    x = layers.Conv2DTranspose(f2, 4, strides=2, padding="same", name="up1")(x)                          # 14
+    x = norm(layers.Conv2DTranspose(f2, 4, strides=2, padding="same", name="up1")(x), "norm_up1")         # 14
     x = layers.ReLU()(layers.Dropout(dropout, name="dropout1")(x) if dropout else x)
     x = layers.Concatenate()([x, e1])
-    x = layers.Conv2DTranspose(f1, 4, strides=2, padding="same", name="up2")(x)                          # 28
+    x = norm(layers.Conv2DTranspose(f1, 4, strides=2, padding="same", name="up2")(x), "norm_up2")         # 28
     x = layers.ReLU()(layers.Dropout(dropout, name="dropout2")(x) if dropout else x)
     x = layers.Concatenate()([x, source])
     out = layers.Conv2D(1, 3, padding="same", activation="tanh", dtype="float32", name="to_image")(x)
