@@ -190,3 +190,20 @@ def test_translator_file_round_trip_and_translate_command(tmp_path, capsys):
         capsys.readouterr()
         assert cli.main(args + ["--out", str(tmp_path / "x.npz")]) == 2, args
         assert message.replace("\\", "") in capsys.readouterr().err.replace("\\", ""), args
+
+
+def test_the_command_line_trains_a_translator_and_resumes(tmp_path, capsys):
+    from gan_utils import cli
+
+    out = tmp_path / "run"
+    args = ["train", "pix2pix-superres", "--batch-size", "8", "--steps", "2", "--out", str(out), "--precision", "float32"]
+    assert cli.main(args + ["--iterations", "2"]) == 0
+    assert cli.main(args + ["--iterations", "3"]) == 0        # resumes: one more iteration
+    printed = capsys.readouterr().out
+    assert "translator.keras" in printed
+    model, task = T.load_translator(out / "translator.keras")
+    assert task == "superres"
+    import json
+
+    assert len(json.loads((out / "history.json").read_text())["l1"]) == 3
+    assert (out / "frames").exists()
