@@ -48,15 +48,23 @@ def save_generator(generator, path, replace_shipped=False):
     return Path(path)
 
 
-def load_generator(path):
-    """Load a ``.keras`` generator, refusing files that are missing or are not an MNIST generator."""
+def load_model_file(path):
+    """Load a ``.keras`` model; a missing or unreadable file gets a one-sentence error (FileNotFoundError,
+    ValueError) instead of Keras' traceback. Shared by ``load_generator`` and ``translation.load_translator``."""
+    import gan_utils.translation  # noqa: F401 (registers the translators' layers, so they load anywhere)
+
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"No model file at {path}.")
     try:
-        model = keras.models.load_model(path, compile=False)
+        return keras.models.load_model(path, compile=False)
     except Exception as err:  # Keras raises many types for a bad file
         raise ValueError(f"{path} is not a readable Keras model file ({type(err).__name__}: {err}).") from err
+
+
+def load_generator(path):
+    """Load a ``.keras`` generator, refusing files that are missing or are not an MNIST generator."""
+    model = load_model_file(path)
     if model.name.startswith("translator_"):
         raise ValueError(f"{path} is a translation model (notebook 07), not a generator: translate images with "
                          "`python -m gan_utils translate MODEL INPUT.npz --out OUT.npz`.")

@@ -389,15 +389,9 @@ def generator_of(translator):
 def load_translator(path):
     """Load a model saved from ``build_translator``; a missing file, an unreadable one or a GAN generator gets a
     clear error. Returns ``(model, task)``."""
-    from pathlib import Path
+    from gan_utils.sampling import load_model_file
 
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"No model file at {path}.")
-    try:
-        model = keras.models.load_model(path, compile=False)
-    except Exception as err:  # Keras raises many types for a bad file
-        raise ValueError(f"{path} is not a readable Keras model file ({type(err).__name__}: {err}).") from err
+    model = load_model_file(path)
     return model, translator_task(model)
 
 
