@@ -56,10 +56,14 @@ def plot_history(history, axes=None, window=25):
     if axes is None:
         _, axes = plt.subplots(1, 2, figsize=(10, 3.2))
     critic = "w_estimate" in history
+    cycle = "cycle" in history  # CycleGAN (07): least-squares outputs of the MNIST discriminator, not probabilities
     health = ((("d_real", "critic(x)"), ("d_fake", "critic(G(z))"), ("w_estimate", "W estimate")) if critic
+              else (("d_real", "D_A(MNIST digit)"), ("d_fake", "D_A(G(b))")) if cycle
               else (("d_real", "D(x)"), ("d_fake", "D(G(z))")))
     panels = ((("d_loss", "d_loss"), ("g_loss", "g_loss")), health)
-    titles = ("losses (running mean)", "critic scores (running mean)" if critic else "discriminator health (running mean)")
+    titles = ("losses (running mean)", "critic scores (running mean)" if critic
+              else "D_A outputs, least squares: real 1, fake 0 (running mean)" if cycle
+              else "discriminator health (running mean)")
     for ax, keys, title in zip(axes, panels, titles):
         for key, label in keys:
             if key in history:
