@@ -60,6 +60,7 @@ class ModeSpecificNormalizer:
             means = mixture.means_[keep, 0]
             stds = np.sqrt(mixture.covariances_[keep].reshape(-1))
             self.columns.append({"mixture": mixture, "keep": keep, "means": means,
+                                 "low": float(column.min()), "high": float(column.max()),
                                  "stds": np.maximum(stds, 1e-6 * max(1.0, float(np.std(column))))})
         return self
 
@@ -87,7 +88,10 @@ class ModeSpecificNormalizer:
             parts += [alpha[:, None], np.eye(len(c["keep"]))[mode]]
         return np.concatenate(parts, axis=1).astype("float32")
 
-    def inverse_transform(self, rows):
+    def inverse_transform(self, rows, clip=True):
+        """Rows in the layout of ``transform`` back to the table's units. ``clip=True`` keeps each column inside the
+        range seen in ``fit`` (as SDV does by default): a mode's Gaussian tail can otherwise give impossible values,
+        such as a negative area."""
         self._check_fitted()
         rows = np.asarray(rows, "float64")
         if rows.ndim != 2 or rows.shape[1] != self.width:
@@ -97,7 +101,8 @@ class ModeSpecificNormalizer:
             k = len(c["keep"])
             alpha, beta = np.clip(rows[:, start], -1, 1), rows[:, start + 1:start + 1 + k]
             mode = np.argmax(beta, axis=1)
-            out.append(alpha * 4 * c["stds"][mode] + c["means"][mode])
+            value = alpha * 4 * c["stds"][mode] + c["means"][mode]
+            out.append(np.clip(value, c["low"], c["high"]) if clip else value)
             start += 1 + k
         return np.stack(out, axis=1)
 

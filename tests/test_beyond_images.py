@@ -24,6 +24,14 @@ def test_normalizer_round_trip_and_modes():
     assert norm.segments[1][1] >= 2                                # the two-bump column keeps >= 2 modes
     assert np.all(np.abs(rows[:, 0]) <= 0.99)
     np.testing.assert_allclose(norm.inverse_transform(rows), x, rtol=1e-5, atol=1e-4)
+    # a row far out in a mode's tail comes back inside the fitted range (no impossible values), unless asked
+    tail = rows[:1].copy()
+    alpha2 = 1 + norm.segments[1][1]                               # layout: α1, β1 (k1 values), α2, β2
+    tail[0, alpha2] = 1.0                                          # second column's α at its maximum (+4σ) ...
+    tail[0, alpha2 + 1:] = 0.0
+    tail[0, alpha2 + 1 + int(np.argmax(norm.columns[1]["means"]))] = 1.0   # ... of its highest mode
+    assert norm.inverse_transform(tail)[0, 1] == pytest.approx(x[:, 1].max())
+    assert norm.inverse_transform(tail, clip=False)[0, 1] > x[:, 1].max()
     with pytest.raises(ValueError, match="fitted on 2 columns"):
         norm.transform(x[:, :1])
     with pytest.raises(ValueError, match="NaN"):
