@@ -115,8 +115,10 @@ def degrade(real, task):
 
 def make_input(real, task):
     """The generator's 28×28 input for a paired task: ``source_layers(task)`` applied to ``degrade(real)``."""
+    if task not in _SOURCE_LAYERS:  # built once per task (setdefault would build them on every call)
+        _SOURCE_LAYERS[task] = source_layers(task)
     x = degrade(real, task)
-    for layer in _SOURCE_LAYERS.setdefault(task, source_layers(task)):
+    for layer in _SOURCE_LAYERS[task]:
         x = layer(x)
     return x
 
