@@ -2,7 +2,7 @@
 
   train {mlp,dcgan,wgan,wgan-gp,cgan} (--epochs N | --minutes M | --iterations N) [--steps N]
         [--batch-size B] [--seed S] [--strategy {default,mirrored,multi-worker}] --out DIR
-  sample MODEL.keras --n N [--seed S] [--labels D ...] --out FILE.npz
+  sample MODEL.keras --n N [--seed S] [--labels D ... | --code K] --out FILE.npz
   evaluate SAMPLES.npz
   student-edition --out DIR [--notebooks DIR]   (gan_utils/student.py, TEACHING.md)
 
@@ -78,6 +78,8 @@ def build_parser():
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--labels", type=digit, nargs="+", default=None,
                         help="digits for a conditional model (cycled to --n); default: n/10 of each")
+    sample.add_argument("--code", type=int, default=None,
+                        help="an InfoGAN's categorical code, 0-9 (notebook 09; default: random codes)")
     sample.add_argument("--out", type=Path, required=True)
     translate = commands.add_parser("translate", help="translate images with a saved translation model (07)")
     translate.add_argument("model", type=Path, help="e.g. data/pretrained/pix2pix_superres.keras")
@@ -147,7 +149,7 @@ def run_sample(args):
     labels = None
     if args.labels is not None:
         labels = np.resize(np.array(args.labels, dtype="int32"), args.n)
-    images, labels = generate_digits(generator, args.n, seed=args.seed, labels=labels)
+    images, labels = generate_digits(generator, args.n, seed=args.seed, labels=labels, code=args.code)
     arrays = {"images": images} if labels is None else {"images": images, "labels": labels}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(args.out, **arrays)

@@ -23,7 +23,7 @@ import tensorflow as tf
 from keras import layers
 
 from gan_utils.data import IMAGE_SHAPE
-from gan_utils.models import _dcgan_generator_body, is_conditional
+from gan_utils.models import _dcgan_generator_body, build_mlp_generator, is_conditional
 from gan_utils.train import GANSteps
 
 NOISE_DIM = 62
@@ -136,6 +136,48 @@ def build_infogan_generator(noise_dim=NOISE_DIM, num_categories=NUM_CATEGORIES, 
     return keras.Model(latent, _dcgan_generator_body(latent, filters, kernel_size, batch_norm), name=name)
 
 
+def build_infogan_mlp_generator(noise_dim=NOISE_DIM, num_categories=NUM_CATEGORIES, num_continuous=NUM_CONTINUOUS,
+                                hidden=(256, 512, 1024), batch_norm=True, name="infogan_generator"):
+    """An MLP generator for the InfoGAN input [z | c1 one-hot | c2, c3] (74 numbers by default) -> (28, 28, 1) tanh.
+
+    ``batch_norm=True``: [Dense (no bias) -> BatchNorm -> ReLU] per hidden width, the fully connected part of
+    Chen et al.'s MNIST generator; ``batch_norm=False``: 01's MLP (Dense -> LeakyReLU(0.2)). Named
+    ``infogan_generator`` so that ``sampling`` recognises a saved InfoGAN and draws its codes correctly (one-hot c1,
+    uniform c2, c3) instead of feeding it 74 Gaussian numbers. An MLP keeps an InfoGAN run of a few thousand
+    iterations within minutes on a CPU. 09_control_and_inference.ipynb."""
+    for arg, value, low in (("noise_dim", noise_dim, 1), ("num_categories", num_categories, 2),
+                            ("num_continuous", num_continuous, 0)):
+        if isinstance(value, bool) or int(value) != value or value < low:
+            raise ValueError(f"{arg} must be an integer >= {low}, got {value!r}.")
+    latent_dim = noise_dim + num_categories + num_continuous
+    if not batch_norm:
+        return build_mlp_generator(latent_dim=latent_dim, hidden=hidden, name=name)
+    latent = keras.Input((latent_dim,), name="z_and_codes")
+    x = latent
+    for units in hidden:
+        x = layers.ReLU()(layers.BatchNormalization()(layers.Dense(units, use_bias=False)(x)))
+    x = layers.Dense(int(np.prod(IMAGE_SHAPE)), activation="tanh", dtype="float32")(x)
+    return keras.Model(latent, layers.Reshape(IMAGE_SHAPE, dtype="float32")(x), name=name)
+
+
+def is_infogan_generator(model):
+    """True for a generator built by ``build_infogan_generator`` / ``build_infogan_mlp_generator`` (by its name)."""
+    return model.name.startswith("infogan_generator")
+
+
+def sample_codes(n, rng, code=None, num_categories=NUM_CATEGORIES, num_continuous=NUM_CONTINUOUS, noise_dim=NOISE_DIM):
+    """``n`` InfoGAN inputs drawn as in training, from a NumPy ``rng``: z ~ N(0, I), c1 uniform over the categories
+    (or fixed to ``code``), continuous codes ~ U(-1, 1). Returns ``(latent, categories)``. Used by
+    ``sampling.generate_digits`` (``python -m gan_utils sample --code K``). 09_control_and_inference.ipynb."""
+    if code is not None and (isinstance(code, bool) or int(code) != code or not 0 <= code < num_categories):
+        raise ValueError(f"code must be an integer in 0..{num_categories - 1} (a value of the categorical code c1), "
+                         f"got {code!r}.")
+    z = rng.normal(size=(n, noise_dim)).astype("float32")
+    categories = np.full(n, int(code)) if code is not None else rng.integers(0, num_categories, size=n)
+    continuous = rng.uniform(-1, 1, size=(n, num_continuous)).astype("float32")
+    return latent_with_codes(z, categories, continuous, num_categories), categories
+
+
 def build_infogan_discriminator(input_shape=IMAGE_SHAPE, num_categories=NUM_CATEGORIES, num_continuous=NUM_CONTINUOUS,
                                 filters=(64, 128), kernel_size=5, dropout=0.3, q_units=128, dense=(),
                                 name="infogan_discriminator"):
@@ -184,14 +226,18 @@ class InfoGANSteps(GANSteps):
 
     - D step: adversarial D loss (``loss``, any pair of ``losses.LOSS_PAIRS``) on real vs fakes, plus
       ``info_weight`` · ``info_loss`` of Q on those fakes; updates all of D (body, logit head, Q).
-    - G step: adversarial G loss plus ``info_weight`` · ``info_loss`` on fresh fakes; updates G only.
+    - G step: adversarial G loss plus ``g_info_weight`` · ``info_loss`` on fresh fakes; updates G only.
+    ``g_info_weight`` defaults to ``info_weight`` (InfoGAN). ``g_info_weight=0`` with ``info_weight=1`` is the
+    *control* of 09: Q still learns to read the codes from G's images, but G is never rewarded for making them
+    readable, so Q's accuracy measures how much of the codes an ordinary GAN lets through on its own.
     ``cont_weight`` weights the continuous codes inside ``info_loss``. One device (no ``strategy``);
     float16 loss scaling works.
     """
 
     supports_strategy = True  # the steps use scale_for_gradients (loss scaling); a strategy is refused below
 
-    def __init__(self, generator, discriminator, g_optimizer, d_optimizer, info_weight=1.0, cont_weight=0.1, **kwargs):
+    def __init__(self, generator, discriminator, g_optimizer, d_optimizer, info_weight=1.0, cont_weight=0.1,
+                 g_info_weight=None, **kwargs):
         if len(discriminator.outputs) != 3:
             raise ValueError("InfoGANSteps needs a discriminator with outputs [logit, cat_logits, cont_mean] "
                              f"(infogan.build_infogan_discriminator), got {len(discriminator.outputs)} output(s).")
@@ -203,8 +249,10 @@ class InfoGANSteps(GANSteps):
                              "pass strategy=None.")
         if kwargs.get("simultaneous") or kwargs.get("clip_value") is not None or kwargs.get("gp_weight"):
             raise ValueError("InfoGANSteps supports Algorithm 1 without clipping or gradient penalty.")
-        if info_weight < 0 or cont_weight < 0:
-            raise ValueError(f"info_weight and cont_weight must be >= 0, got {info_weight} and {cont_weight}.")
+        g_info_weight = info_weight if g_info_weight is None else g_info_weight
+        if info_weight < 0 or cont_weight < 0 or g_info_weight < 0:
+            raise ValueError(f"info_weight, g_info_weight and cont_weight must be >= 0, got {info_weight}, "
+                             f"{g_info_weight} and {cont_weight}.")
         num_categories = int(discriminator.outputs[1].shape[-1])
         num_continuous = int(discriminator.outputs[2].shape[-1])
         latent_dim = int(generator.inputs[0].shape[-1])
@@ -217,6 +265,7 @@ class InfoGANSteps(GANSteps):
         self.num_categories, self.num_continuous = num_categories, num_continuous
         self.noise_dim = latent_dim - num_categories - num_continuous
         self.info_weight, self.cont_weight = float(info_weight), float(cont_weight)
+        self.g_info_weight = float(g_info_weight)
 
     # -- latent vectors and codes --------------------------------------------------
     def sample_latent(self, n):
@@ -253,13 +302,13 @@ class InfoGANSteps(GANSteps):
                 **self._summary(real_out, fake_out)}
 
     def _g_step(self, batch_size):
-        """Fool D and keep the codes readable by Q: adversarial G loss + info_weight · L_I; updates G only."""
+        """Fool D and keep the codes readable by Q: adversarial G loss + g_info_weight · L_I; updates G only."""
         latent, categories, continuous = self.sample_latent(batch_size)
         with tf.GradientTape() as tape:
             fake_out, cat_logits, cont_mean = self.discriminate(self.generate(latent, training=True), training=True)
             g_loss = self.loss.generator(fake_out)
             info = info_loss(cat_logits, cont_mean, categories, continuous, self.cont_weight)
-            total = self.scale_for_gradients(g_loss + self.info_weight * info, self.g_optimizer)
+            total = self.scale_for_gradients(g_loss + self.g_info_weight * info, self.g_optimizer)
         variables = self.generator.trainable_variables
         grads = tape.gradient(total, variables)
         self.g_optimizer.apply_gradients(zip(grads, variables))

@@ -76,11 +76,33 @@ def load_generator(path):
     return model
 
 
-def generate_digits(generator, n, seed=0, labels=None, batch_size=500):
+def generate_digits(generator, n, seed=0, labels=None, batch_size=500, code=None):
     """Draw ``n`` uint8 digits (n, 28, 28). For a conditional generator ``labels`` default to
-    n/10 of each digit in order (0,0,…,1,1,…); returns ``(images, labels or None)``."""
+    n/10 of each digit in order (0,0,…,1,1,…); returns ``(images, labels or None)``.
+
+    An InfoGAN generator (09, ``infogan.is_infogan_generator``) gets its inputs drawn as in training (z, a
+    uniform categorical code, uniform continuous codes), not 74 Gaussian numbers; ``code=K`` fixes its
+    categorical code to K (what K means is for the model to have learned: 09 maps each value to a digit).
+    ``labels`` is then None: the codes are not labels."""
+    from gan_utils.infogan import NUM_CATEGORIES, NUM_CONTINUOUS, is_infogan_generator, sample_codes
+
     if n <= 0:
         raise ValueError(f"n must be positive, got {n}.")
+    latent_dim = int(generator.inputs[0].shape[-1])
+    if is_infogan_generator(generator):
+        if labels is not None:
+            raise ValueError("labels were given but this is an InfoGAN generator: fix its categorical code with "
+                             "code=K (`--code K` on the command line) instead.")
+        rng = np.random.default_rng(seed)
+        chunks = []
+        for start in range(0, n, batch_size):
+            size = min(batch_size, n - start)
+            latent, _ = sample_codes(size, rng, code=code, noise_dim=latent_dim - NUM_CATEGORIES - NUM_CONTINUOUS)
+            chunks.append(to_uint8(generator(latent, training=False).numpy()))
+        return np.concatenate(chunks), None
+    if code is not None:
+        raise ValueError(f"a code was given but {generator.name} is not an InfoGAN generator: --code fixes the "
+                         "categorical code of an InfoGAN (data/pretrained/infogan.keras, notebook 09).")
     conditional = is_conditional(generator)
     if conditional:
         labels = np.repeat(np.arange(10), -(-n // 10))[:n] if labels is None else np.asarray(labels)
@@ -88,7 +110,6 @@ def generate_digits(generator, n, seed=0, labels=None, batch_size=500):
     elif labels is not None:
         raise ValueError("labels were given but this generator is not conditional.")
     rng = tf.random.Generator.from_seed(seed)
-    latent_dim = int(generator.inputs[0].shape[-1])
     chunks = []
     for start in range(0, n, batch_size):
         size = min(batch_size, n - start)
