@@ -13,6 +13,7 @@ scores of the TimeGAN paper (Yoon et al., 2019).
 """
 import keras
 import numpy as np
+import tensorflow as tf
 from keras import layers
 
 from gan_utils.train import GANSteps, train_on_arrays
@@ -30,31 +31,54 @@ def sine_series(n, length=24, features=1, noise=0.0, seed=0):
     return np.clip(x, -1.0, 1.0).astype("float32")
 
 
-def build_sequence_generator(length=24, features=1, noise_dim=4, units=32, name="sequence_generator"):
-    z = keras.Input((length, noise_dim), name="z")
+def build_sequence_generator(length=24, features=1, noise_dim=4, units=32, global_dim=0, name="sequence_generator"):
+    """Two GRUs over a noise sequence, then tanh per step: (n, length, noise_dim + global_dim) -> (n, length, features).
+
+    ``global_dim`` > 0: the last ``global_dim`` inputs of every step are one noise vector per *series*, repeated at
+    every step (``SequenceGANSteps`` draws them so): a place for what stays fixed along a series (a sine's
+    frequency, phase, amplitude), next to the per-step noise. 10_beyond_images.ipynb."""
+    if isinstance(global_dim, bool) or int(global_dim) != global_dim or global_dim < 0:
+        raise ValueError(f"global_dim must be an integer >= 0, got {global_dim!r}.")
+    z = keras.Input((length, noise_dim + global_dim), name="z")
     h = layers.GRU(units, return_sequences=True)(z)
     h = layers.GRU(units, return_sequences=True)(h)
     return keras.Model(z, layers.TimeDistributed(layers.Dense(features, activation="tanh"))(h), name=name)
 
 
-def build_sequence_discriminator(length=24, features=1, units=32, name="sequence_discriminator"):
+def build_sequence_discriminator(length=24, features=1, units=32, per_step=False, name="sequence_discriminator"):
+    """Two GRUs reading a series -> one logit. ``per_step=False``: the logit of the last state; ``per_step=True``: a
+    logit at every step, averaged (as the RCGAN of Esteban et al. 2017 judges every step), so every step's output
+    gets a direct gradient. 10_beyond_images.ipynb."""
     x = keras.Input((length, features), name="series")
-    h = layers.GRU(units)(layers.GRU(units, return_sequences=True)(x))
-    return keras.Model(x, layers.Dense(1)(h), name=name)
+    h = layers.GRU(units, return_sequences=True)(x)
+    if per_step:
+        logits = layers.TimeDistributed(layers.Dense(1))(layers.GRU(units, return_sequences=True)(h))
+        return keras.Model(x, layers.GlobalAveragePooling1D()(logits), name=name)
+    return keras.Model(x, layers.Dense(1)(layers.GRU(units)(h)), name=name)
 
 
 class SequenceGANSteps(GANSteps):
     """``GANSteps`` whose noise is a sequence, shape (n, length, noise_dim), drawn from the run's generator of
-    random numbers (so runs are reproducible and resume like the others). One device."""
+    random numbers (so runs are reproducible and resume like the others). With ``global_dim`` > 0 the last
+    ``global_dim`` numbers of each step are one draw per series, repeated at every step (see
+    ``build_sequence_generator``). One device."""
 
-    def __init__(self, generator, discriminator, g_optimizer, d_optimizer, **kwargs):
+    def __init__(self, generator, discriminator, g_optimizer, d_optimizer, global_dim=0, **kwargs):
         if kwargs.get("strategy") is not None:
             raise ValueError("SequenceGANSteps runs on one device.")
         super().__init__(generator, discriminator, g_optimizer, d_optimizer, **kwargs)
         self.length, self.noise_dim = int(generator.inputs[0].shape[1]), int(generator.inputs[0].shape[2])
+        if isinstance(global_dim, bool) or int(global_dim) != global_dim or not 0 <= global_dim < self.noise_dim:
+            raise ValueError(f"global_dim must be an integer in 0..{self.noise_dim - 1} (the generator takes "
+                             f"{self.noise_dim} numbers per step, per-step noise first), got {global_dim!r}.")
+        self.global_dim = int(global_dim)
 
     def noise(self, n):
-        return self.rng.normal((n, self.length, self.noise_dim))
+        if not self.global_dim:
+            return self.rng.normal((n, self.length, self.noise_dim))
+        per_step = self.rng.normal((n, self.length, self.noise_dim - self.global_dim))
+        per_series = self.rng.normal((n, 1, self.global_dim))
+        return tf.concat([per_step, tf.tile(per_series, [1, self.length, 1])], axis=2)
 
 
 def train_sequence_gan(steps, series, iterations, batch_size=64, seed=0):

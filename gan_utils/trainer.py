@@ -166,7 +166,9 @@ class Trainer:
     moving average are mirrored variables, so checkpoints, resuming and callbacks work as on one device.
     Translation steps (``translation.Pix2PixSteps``, ``CycleGANSteps``; notebook 07) plug in through a
     ``train_step(real)`` hook that updates every network once per batch, ``fixed_inputs``/``preview`` for the
-    live grid (input, output, target rows) and ``extra_models`` (CycleGAN's second pair, checkpointed too).
+    live grid (input, output, target rows) and ``extra_models`` (CycleGAN's second pair, checkpointed too);
+    ``extra_variables`` (a dict of tf.Variables: the stage and α of ``progressive.ProgressiveGANSteps``, notebook 08)
+    are checkpointed as well.
     With several machines (``MultiWorkerMirroredStrategy``) every worker runs the same program; the chief
     (task 0) writes ``out_dir``, worker i its own copy in ``out_dir/worker-i`` (checkpoints hold the same
     values on every worker; each resumes from its own).
@@ -227,6 +229,7 @@ class Trainer:
             d_optimizer=s.d_optimizer, rng=s.rng, epoch=self.epoch, iteration=self.iteration,
             batch_in_epoch=self.batch_in_epoch, fixed_noise=self.fixed_noise, fixed_labels=self.fixed_labels,
             seed_states=seed_generator_states(*self._models()),
+            **({"steps_state": self._extra_variables()} if self._extra_variables() else {}),
             **({"ema_generator": self.ema_generator} if self.ema_generator is not None else {}),
             **({"gp_rng": s.gp_rng} if getattr(s, "gp_rng", None) is not None else {}))
         try:
@@ -302,6 +305,10 @@ class Trainer:
         """Networks beyond the generator and discriminator (CycleGAN's second pair), by name."""
         return dict(getattr(self.steps, "extra_models", {}))
 
+    def _extra_variables(self):
+        """State of the steps object beyond its networks (``progressive.ProgressiveGANSteps``' stage and α), by name."""
+        return dict(getattr(self.steps, "extra_variables", {}))
+
     def _models(self):
         return [self.steps.generator, self.steps.discriminator, *self._extra_models().values()]
 
@@ -309,7 +316,8 @@ class Trainer:
         """Every variable a checkpoint writes (models, optimizers, moving average, counters)."""
         s = self.steps
         models = self._models() + ([self.ema_generator] if self.ema_generator is not None else [])
-        return [v for m in models for v in m.weights] + list(s.g_optimizer.variables) + list(s.d_optimizer.variables)
+        return [v for m in models for v in m.weights] + list(s.g_optimizer.variables) + list(s.d_optimizer.variables) \
+            + list(self._extra_variables().values())
 
     # -- moving average of the generator -----------------------------------------------
     def _ema_step(self):

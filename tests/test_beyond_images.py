@@ -92,6 +92,25 @@ def test_spectra():
     assert spectrum.shape == (28, 28) and spectrum[0, 0] > spectrum[14, 15]
 
 
+def test_per_series_noise_is_constant_along_the_series_and_the_per_step_logits_are_averaged():
+    g = sequences.build_sequence_generator(length=6, noise_dim=3, global_dim=2, units=4)
+    assert tuple(g.inputs[0].shape) == (None, 6, 5)
+    d = sequences.build_sequence_discriminator(length=6, units=4, per_step=True)
+    steps = sequences.SequenceGANSteps(g, d, keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3), global_dim=2)
+    z = steps.noise(4).numpy()
+    assert z.shape == (4, 6, 5)
+    np.testing.assert_array_equal(z[:, :, 3:], np.repeat(z[:, :1, 3:], 6, axis=1))   # one draw per series
+    assert np.std(z[:, :, :3], axis=1).min() > 0                                       # per-step noise varies
+    assert len({tuple(row) for row in z[:, 0, 3:]}) == 4                               # series differ
+    series = sequences.sine_series(8, length=6, seed=0)
+    per_step = keras.Model(d.inputs, d.layers[-2].output)(series).numpy()              # (8, 6, 1) step logits
+    np.testing.assert_allclose(d(series).numpy()[:, 0], per_step[:, :, 0].mean(axis=1), rtol=1e-5, atol=1e-6)
+    history = sequences.train_sequence_gan(steps, sequences.sine_series(32, length=6, seed=1), iterations=2, batch_size=8)
+    assert np.isfinite(history["g_loss"]).all()
+    with pytest.raises(ValueError, match="global_dim"):
+        sequences.SequenceGANSteps(g, d, keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3), global_dim=5)
+
+
 def test_sequence_gan_step_and_scores():
     series = sequences.sine_series(256, length=12, seed=0)
     assert series.shape == (256, 12, 1) and np.abs(series).max() <= 1.0
