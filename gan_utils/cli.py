@@ -2,7 +2,7 @@
 
   train {mlp,dcgan,wgan,wgan-gp,cgan} (--epochs N | --minutes M | --iterations N) [--steps N]
         [--batch-size B] [--seed S] [--strategy {default,mirrored,multi-worker}] --out DIR
-  sample MODEL.keras --n N [--seed S] [--labels D ... | --code K] --out FILE.npz
+  sample MODEL.keras --n N [--seed S] [--labels D ... | --code K] [--truncation PSI] --out FILE.npz
   evaluate SAMPLES.npz
   student-edition --out DIR [--notebooks DIR]   (gan_utils/student.py, TEACHING.md)
 
@@ -80,6 +80,9 @@ def build_parser():
                         help="digits for a conditional model (cycled to --n); default: n/10 of each")
     sample.add_argument("--code", type=int, default=None,
                         help="an InfoGAN's categorical code, 0-9 (notebook 09; default: random codes)")
+    sample.add_argument("--truncation", type=float, default=None, metavar="PSI",
+                        help="truncation ψ of a style-based generator (notebook 08): w' = w_avg + ψ·(w − w_avg); "
+                             "default 1 (none), 0.7 is StyleGAN's typical choice")
     sample.add_argument("--out", type=Path, required=True)
     translate = commands.add_parser("translate", help="translate images with a saved translation model (07)")
     translate.add_argument("model", type=Path, help="e.g. data/pretrained/pix2pix_superres.keras")
@@ -144,8 +147,14 @@ def run_train(args):
 
 def run_sample(args):
     from gan_utils.sampling import generate_digits, load_generator
+    from gan_utils.style import set_truncation
 
     generator = load_generator(args.model)
+    truncation = args.truncation
+    if truncation is None and any(layer.name == "truncation" for layer in generator.layers):
+        truncation = 1.0  # a style-based generator samples without truncation unless asked
+    if truncation is not None:
+        set_truncation(generator, truncation)  # another generator: a one-sentence ValueError (exit code 2)
     labels = None
     if args.labels is not None:
         labels = np.resize(np.array(args.labels, dtype="int32"), args.n)
@@ -155,7 +164,8 @@ def run_sample(args):
     np.savez_compressed(args.out, **arrays)
     from gan_utils.config import relative
 
-    print(f"wrote {len(images)} images{' with labels' if labels is not None else ''} to {relative(args.out)}")
+    psi = f" (truncation ψ = {truncation:g})" if truncation is not None else ""
+    print(f"wrote {len(images)} images{' with labels' if labels is not None else ''}{psi} to {relative(args.out)}")
 
 
 def load_samples(path):

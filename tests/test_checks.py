@@ -618,3 +618,63 @@ def test_pix2pix_generator_loss_check_accepts_the_package_and_names_typical_mist
                       (wrong_label, "label 1"), (not_done, "not implemented yet")):
         assert checks.check_pix2pix_generator_loss(fn) is False
         assert words in capsys.readouterr().out
+
+
+# -- notebook 08: the minibatch standard deviation, the truncation trick ------------------------------------------
+def test_minibatch_stddev_check_accepts_the_package_and_names_typical_mistakes(capsys):
+    from gan_utils import progressive
+
+    def package(x, group_size=4):
+        return progressive.MinibatchStdDev(group_size)(x)
+
+    def written(x, group_size=4, epsilon=1e-8, ddof=0, root=True, centre=True):
+        """A NumPy answer with one slip switched on at a time."""
+        x = np.asarray(x, "float64")
+        g = x.reshape(group_size, len(x) // group_size, *x.shape[1:])
+        centred = g - g.mean(axis=0, keepdims=True) if centre else g
+        var = (centred ** 2).sum(axis=0) / (group_size - ddof)
+        s = (np.sqrt(var + epsilon) if root else var + epsilon).mean(axis=(1, 2, 3))
+        s = np.tile(s, group_size)[:, None, None, None] * np.ones((*x.shape[:-1], 1))
+        return np.concatenate([x, s], axis=-1)
+
+    def wrong_axis(x, group_size=4):
+        s = x.std(axis=(1, 2, 3))[:, None, None, None] * np.ones((*x.shape[:-1], 1))
+        return np.concatenate([x, s], axis=-1)
+
+    def one_group(x, group_size=4):
+        return written(x, group_size=len(x))
+
+    def only_the_statistic(x, group_size=4):
+        return written(x, group_size)[..., -1:]
+
+    assert checks.check_minibatch_stddev(package) is True
+    assert checks.check_minibatch_stddev(written) is True
+    capsys.readouterr()
+    for fn, words in ((lambda x, group_size=4: written(x, group_size, root=False), "not a variance"),
+                      (lambda x, group_size=4: written(x, group_size, epsilon=0.0), "inside the square root"),
+                      (lambda x, group_size=4: written(x, group_size, ddof=1), "population variance"),
+                      (lambda x, group_size=4: written(x, group_size, centre=False), "subtract the group's mean"),
+                      (wrong_axis, "across the samples of a group"), (one_group, "groups of group_size"),
+                      (lambda x, group_size=4: written(x, 4), "use the group_size argument"),
+                      (only_the_statistic, "one more channel")):
+        assert checks.check_minibatch_stddev(fn) is False
+        out = capsys.readouterr().out
+        assert out.startswith("✗") and words in out, out
+
+
+def test_truncation_check_accepts_the_package_and_names_typical_mistakes(capsys):
+    from gan_utils.checks.style import reference_truncate
+
+    assert checks.check_truncation(reference_truncate) is True
+    assert checks.check_truncation(lambda w, w_avg, psi: w_avg + psi * (w - w_avg)) is True
+    assert checks.check_truncation(lambda w, w_avg, psi: tf.constant(w_avg) + psi * (tf.constant(w) - w_avg)) is True
+    capsys.readouterr()
+    for fn, words in ((lambda w, w_avg, psi: w + psi * (w_avg - w), "runs the wrong way"),
+                      (lambda w, w_avg, psi: psi * w_avg + (w - w_avg), "not w_avg"),
+                      (lambda w, w_avg, psi: psi * w, "towards 0"),
+                      (lambda w, w_avg, psi: w_avg - psi * (w - w_avg), "mind the sign"),
+                      (lambda w, w_avg, psi: w.mean(0) + psi * (w - w.mean(0)), "not the mean of this batch"),
+                      (lambda w, w_avg, psi: (w_avg + psi * (w - w_avg)).mean(0), "one truncated w per row")):
+        assert checks.check_truncation(fn) is False
+        out = capsys.readouterr().out
+        assert out.startswith("✗") and words in out, out

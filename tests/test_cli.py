@@ -107,3 +107,37 @@ def test_the_entry_point_exits_2_with_one_line_and_no_traceback(bad_files):
     result = cli("evaluate", bad_files / "wrong_shape.npz")
     assert result.returncode == 2, (result.stdout, result.stderr)
     assert "images must have shape (N, 28, 28)" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_sample_truncation_on_a_style_generator_and_a_clear_error_for_others(tmp_path, capsys):
+    """`sample --truncation PSI` draws from a saved style-based generator (notebook 08) in a fresh process; ψ = 0
+    gives the average w for every z (one image: the noise scales are still 0); a DCGAN has no truncation: exit 2."""
+    import gan_utils
+    from gan_utils import cli as gan_cli
+    from gan_utils import config, style
+    from gan_utils.sampling import load_generator, save_generator
+
+    gan_utils.set_seed(4)
+    generator = style.build_style_generator(latent_dim=4, w_dim=6, filters=(8, 4, 4), mapping_layers=2)
+    style.update_w_avg(generator, np.random.default_rng(0).normal(size=(8, 6)).astype("float32"))
+    path = save_generator(generator, tmp_path / "style.keras")
+    assert load_generator(path).get_layer("truncation").w_avg.numpy().tolist() == \
+        generator.get_layer("truncation").w_avg.numpy().tolist()
+    out = tmp_path / "s.npz"
+    drawn = cli("sample", path, "--n", 6, "--truncation", 0.5, "--out", out)
+    assert drawn.returncode == 0, drawn.stderr
+    assert "truncation ψ = 0.5" in drawn.stdout
+    with np.load(out) as f:
+        assert f["images"].shape == (6, 28, 28) and f["images"].dtype == np.uint8
+    assert gan_cli.main(["sample", str(path), "--n", "5", "--truncation", "0", "--out", str(out)]) == 0
+    with np.load(out) as f:
+        assert all(np.array_equal(image, f["images"][0]) for image in f["images"])
+    assert gan_cli.main(["sample", str(path), "--n", "5", "--out", str(out)]) == 0      # default: ψ = 1
+    assert "truncation ψ = 1" in capsys.readouterr().out
+    with np.load(out) as f:
+        assert not all(np.array_equal(image, f["images"][0]) for image in f["images"])
+    code = gan_cli.main(["sample", str(config.PRETRAINED_DIR / "dcgan.keras"), "--n", "5", "--truncation", "0.7",
+                         "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1, err
+    assert "has no mapping network/truncation layer: --truncation needs a style-based generator" in err

@@ -30,12 +30,14 @@ The exercises and what each check compares (notebook in brackets):
   ``check_auxiliary_classifier_loss``: the AC-GAN class cross-entropy from logits [05];
 - ``check_inception_score``, ``check_frechet_distance``: known cases and ``metrics`` [06];
 - ``check_psnr``, ``check_pix2pix_generator_loss`` (adversarial + λ·L1) [07];
+- ``check_minibatch_stddev`` (ProGAN's minibatch standard deviation: groups, population std, ε),
+  ``check_truncation`` (StyleGAN's truncation trick, w_avg + ψ·(w − w_avg)) [08];
 - ``check_info_loss`` (InfoGAN's L_I), ``check_unsupervised_loss`` (the semi-supervised GAN's real/fake term,
   stable for large logits) [09];
 - ``check_distance_to_closest_record`` (privacy: scaled Euclidean nearest-record distance),
   ``check_high_frequency_share`` (the spectral trace of upsampling) [10].
 
-The checks live in one module per topic (``losses``, ``steps``, ``networks``, ``wgan``, ``metrics``, ``translation``, ``control``, ``beyond``; shared
+The checks live in one module per topic (``losses``, ``steps``, ``networks``, ``wgan``, ``metrics``, ``translation``, ``style``, ``control``, ``beyond``; shared
 machinery in ``core``) and are all importable from here. TEACHING.md explains the exercise cells.
 """
 from gan_utils.checks.beyond import check_distance_to_closest_record, check_high_frequency_share
@@ -47,6 +49,7 @@ from gan_utils.checks.losses import (check_auxiliary_classifier_loss, check_disc
 from gan_utils.checks.metrics import check_frechet_distance, check_inception_score
 from gan_utils.checks.networks import check_conditional_generator, check_dcgan_discriminator, check_dcgan_generator
 from gan_utils.checks.steps import FixedMaskDropout, check_d_step, check_g_step
+from gan_utils.checks.style import check_minibatch_stddev, check_truncation
 from gan_utils.checks.translation import check_pix2pix_generator_loss, check_psnr
 from gan_utils.checks.wgan import check_gradient_penalty, check_weight_clipping
 
@@ -58,6 +61,7 @@ ALL_CHECKS = {
     "05_conditional_gan": [check_conditional_generator, check_auxiliary_classifier_loss],
     "06_evaluating_and_using_gans": [check_inception_score, check_frechet_distance],
     "07_image_to_image": [check_psnr, check_pix2pix_generator_loss],
+    "08_progressive_and_style": [check_minibatch_stddev, check_truncation],
     "09_control_and_inference": [check_info_loss, check_unsupervised_loss],
     "10_beyond_images": [check_distance_to_closest_record, check_high_frequency_share],
 }
@@ -67,4 +71,5 @@ __all__ = ["ALL_CHECKS", "CheckFailed", "FixedMaskDropout", "check_auxiliary_cla
            "check_distance_to_closest_record", "check_high_frequency_share", "check_info_loss", "check_unsupervised_loss",
            "check_feature_matching_loss", "check_frechet_distance", "check_g_step", "check_generator_loss",
            "check_gradient_penalty", "check_inception_score", "check_smoothed_discriminator_loss",
-           "check_weight_clipping", "check_conditional_generator", "check_psnr", "check_pix2pix_generator_loss"]
+           "check_weight_clipping", "check_conditional_generator", "check_psnr", "check_pix2pix_generator_loss",
+           "check_minibatch_stddev", "check_truncation"]
