@@ -97,7 +97,7 @@ def test_cli_bad_notebooks_dir_is_a_one_line_error(tmp_path, capsys):
 
 # Notebooks whose exercise cells are written but whose full run has not landed yet (main only holds notebooks whose
 # outputs come from one full run of their code): name -> reason. strict: the test fails once they land.
-PENDING = {"08_progressive_and_style": "lands with its first full run (not run yet)"}
+PENDING = {}  # notebooks whose first full run has not landed yet, e.g. {"08_x": "lands with its first full run"}
 
 
 @pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=PENDING[n]))
