@@ -147,11 +147,11 @@ def run_train(args):
 
 def run_sample(args):
     from gan_utils.sampling import generate_digits, load_generator
-    from gan_utils.style import set_truncation
+    from gan_utils.style import has_truncation, set_truncation
 
     generator = load_generator(args.model)
     truncation = args.truncation
-    if truncation is None and any(layer.name == "truncation" for layer in generator.layers):
+    if truncation is None and has_truncation(generator):
         truncation = 1.0  # a style-based generator samples without truncation unless asked
     if truncation is not None:
         set_truncation(generator, truncation)  # another generator: a one-sentence ValueError (exit code 2)

@@ -235,6 +235,16 @@ def _truncation_layer(generator):
     return generator.get_layer("truncation")
 
 
+def has_truncation(generator):
+    """True for a ``build_style_generator`` model (mapping network + truncation layer), which ``set_truncation``
+    accepts; used by ``python -m gan_utils sample`` (notebook 08)."""
+    try:
+        _truncation_layer(generator)
+    except ValueError:
+        return False
+    return True
+
+
 def style_parts(generator):
     """(mapping, truncation, synthesis) of a ``build_style_generator`` model (shared layers, not copies)."""
     return generator.get_layer("mapping"), _truncation_layer(generator), generator.get_layer("synthesis")

@@ -287,6 +287,7 @@ def test_truncation_to_psi_zero_gives_one_image_and_refuses_other_generators(sty
         np.testing.assert_allclose(out, np.repeat(out[:1], 3, axis=0), atol=1e-6)
     finally:
         S.set_truncation(style_generator, 1.0)
+    assert S.has_truncation(style_generator) and not S.has_truncation(models.build_mlp_generator())
     with pytest.raises(ValueError, match=r"has no mapping network/truncation layer: --truncation needs a style-based "
                                          r"generator such as data/pretrained/style_gan.keras \(notebook 08\)"):
         S.set_truncation(models.build_mlp_generator(), 0.7)
