@@ -18,6 +18,7 @@ import tensorflow as tf
 from keras import layers
 
 from gan_utils.losses import get_loss_pair
+from gan_utils.steps_base import Steps, apply_gradients_of
 
 
 def build_encoder(latent_dim=2, hidden=(512, 256), name="encoder"):
@@ -48,13 +49,13 @@ def build_code_discriminator(latent_dim=2, hidden=(256, 256), name="code_discrim
     return keras.Model(z, layers.Dense(1, dtype="float32")(x), name=name)
 
 
-class AdversarialAutoencoderSteps:
+class AdversarialAutoencoderSteps(Steps):
     """The three updates of one minibatch (``train_step(images)``), compiled once with ``tf.function``.
 
     ``prior_std``: the prior is N(0, prior_std² I). Codes come from the seeded ``self.rng``, so two runs with the
-    same seed agree. ``train.train_on_arrays`` runs it (it calls ``train_step`` when a steps object has one)."""
+    same seed agree. ``train.train_on_arrays`` runs it (``own_train_step``: it calls ``train_step`` per batch)."""
 
-    conditional = False
+    own_train_step = True
 
     def __init__(self, encoder, decoder, discriminator, ae_optimizer, d_optimizer, e_optimizer, prior_std=1.0,
                  seed=0):
@@ -84,21 +85,18 @@ class AdversarialAutoencoderSteps:
         with tf.GradientTape() as tape:                       # 1. reconstruction
             reconstruction = self.decoder(self.encoder(images, training=True), training=True)
             recon_loss = tf.reduce_mean(tf.square(reconstruction - images))
-        grads = tape.gradient(recon_loss, self.ae_variables)
-        self.ae_optimizer.apply_gradients(zip(grads, self.ae_variables))
+        apply_gradients_of(tape, recon_loss, self.ae_variables, self.ae_optimizer)
 
         prior_codes = self.prior(tf.shape(images)[0])
         with tf.GradientTape() as tape:                       # 2. D: prior samples are "real", codes "fake"
             codes = self.encoder(images, training=True)
             d_loss = self.loss.discriminator(self.discriminator(prior_codes, training=True),
                                              self.discriminator(codes, training=True))
-        grads = tape.gradient(d_loss, self.discriminator.trainable_variables)
-        self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_variables))
+        apply_gradients_of(tape, d_loss, self.discriminator.trainable_variables, self.d_optimizer)
 
         with tf.GradientTape() as tape:                       # 3. E fools D
             e_loss = self.loss.generator(self.discriminator(self.encoder(images, training=True), training=True))
-        grads = tape.gradient(e_loss, self.encoder.trainable_variables)
-        self.e_optimizer.apply_gradients(zip(grads, self.encoder.trainable_variables))
+        apply_gradients_of(tape, e_loss, self.encoder.trainable_variables, self.e_optimizer)
         return {"recon_loss": recon_loss, "d_loss": d_loss, "e_loss": e_loss}
 
     def encode(self, images, batch_size=1000):

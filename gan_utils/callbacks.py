@@ -17,7 +17,7 @@ from gan_utils.viz import image_grid, plot_history, save_gif
 def preview_grid(trainer, scale=1):
     """The live grid: the fixed-noise samples, or a translation model's rows (input / output / target)."""
     samples = trainer.fixed_samples()
-    rows = getattr(trainer.steps, "preview_rows", None)
+    rows = trainer.steps.preview_rows
     return image_grid(samples, ncols=len(samples) // len(rows) if rows else None, scale=scale)
 
 
@@ -49,7 +49,7 @@ class ProgressBar(Callback):
 
         from tqdm.std import tqdm
 
-        total = getattr(trainer, "planned_iterations", None)
+        total = trainer.planned_iterations
         self.bar = tqdm(total=total, desc="training", unit="it", file=sys.stdout, mininterval=self.mininterval,
                         dynamic_ncols=False, ncols=100)
 
@@ -60,7 +60,7 @@ class ProgressBar(Callback):
 
     def on_train_end(self, trainer):
         self.bar.close()
-        print(f"trained: {getattr(trainer, 'fit_summary', '')}", flush=True)
+        print(f"trained: {trainer.fit_summary}", flush=True)
 
 
 class LiveMonitor(Callback):
@@ -72,6 +72,7 @@ class LiveMonitor(Callback):
 
     def __init__(self, every=1):
         self.every, self.handle = every, None
+        self._drawn_at = None  # the iteration of the last figure
 
     def _draw(self, trainer):
         try:
@@ -86,7 +87,7 @@ class LiveMonitor(Callback):
         sample_ax = fig.add_subplot(grid[:, 0])
         sample_ax.imshow(preview_grid(trainer), cmap="gray")
         sample_ax.set_axis_off()
-        rows = getattr(trainer.steps, "preview_rows", None)
+        rows = trainer.steps.preview_rows
         what = "rows: " + " / ".join(rows) if rows else "fixed noise"
         sample_ax.set_title(f"{what}, epoch {int(trainer.epoch.numpy())}, iteration {int(trainer.iteration.numpy())}")
         plot_history(trainer.history, [fig.add_subplot(grid[0, 1]), fig.add_subplot(grid[1, 1])])
@@ -108,7 +109,7 @@ class LiveMonitor(Callback):
     def on_train_end(self, trainer):
         """The final state, also when a time or iteration budget stops mid-epoch (otherwise the figure a saved
         notebook shows would be the last epoch's, or the empty one of iteration 0)."""
-        if getattr(self, "_drawn_at", None) != int(trainer.iteration.numpy()):
+        if self._drawn_at != int(trainer.iteration.numpy()):
             self._draw(trainer)
 
 
@@ -196,13 +197,13 @@ class QualityMeter(Callback):
 
     def _record(self, trainer):
         from gan_utils.metrics import score_generator
-        from gan_utils.trainer import write_json_atomically
+        from gan_utils.run_folder import write_json_atomically
 
         seconds = self.offset + time.perf_counter() - self.started
         scoring = time.perf_counter()
         record = {"epoch": int(trainer.epoch.numpy()), "iteration": int(trainer.iteration.numpy()),
                   "seconds": round(seconds, 1), **score_generator(trainer.steps.generator, self.n, self.seed)}
-        if getattr(trainer, "ema_generator", None) is not None:
+        if trainer.ema_generator is not None:
             record["ema"] = score_generator(trainer.ema_generator, self.n, self.seed)
         self.records.append(record)
         if self.path is not None:
@@ -223,20 +224,3 @@ class QualityMeter(Callback):
         if self.every and (not self.records or self.records[-1]["iteration"] != int(trainer.iteration.numpy())):
             self._record(trainer)
 
-
-class TimeBudget(Callback):
-    """Stop training after ``seconds`` of wall-clock time (checked after each generator step).
-
-    For comparisons "on the same budget" (k = 1 vs k = 5 in 01_vanilla_gan.ipynb). The
-    interrupted epoch is not checkpointed.
-    """
-
-    def __init__(self, seconds):
-        self.seconds, self.started = seconds, None
-
-    def on_train_begin(self, trainer, epochs):
-        self.started = time.perf_counter()
-
-    def on_step_end(self, trainer, logs):
-        if time.perf_counter() - self.started >= self.seconds:
-            trainer.stop_training = True

@@ -133,16 +133,10 @@ def run_train(args):
     trainer.fit(images, labels if trainer.steps.conditional else None, epochs=args.epochs, minutes=args.minutes,
                 iterations=args.iterations, batch_size=batch_size, steps_per_epoch=args.steps,
                 callbacks=[ProgressBar(), FrameSaver(out)])
-    if hasattr(trainer.steps, "train_step"):  # a translation model: save it with its source preprocessing
-        from gan_utils.translation import translator_for
-
-        path = save_generator(translator_for(trainer.steps), out / "translator.keras")
-        print(f"saved {relative(path)} (`python -m gan_utils translate {relative(path)} INPUT.npz --out OUT.npz`), "
-              f"{relative(out / 'history.json')}, {relative(out / 'training.gif')}")
-        return
-    path = save_generator(trainer.sampling_generator, out / "generator.keras")
-    which = " (the moving average of its weights)" if trainer.ema_generator is not None else ""
-    print(f"saved {relative(path)}{which}, {relative(out / 'history.json')}, {relative(out / 'training.gif')}")
+    model, filename, note = trainer.steps.export(trainer)  # a generator, or a translator with its preprocessing
+    path = save_generator(model, out / filename)
+    print(f"saved {relative(path)}{note.format(path=relative(path))}, {relative(out / 'history.json')}, "
+          f"{relative(out / 'training.gif')}")
 
 
 def run_sample(args):

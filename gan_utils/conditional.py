@@ -15,6 +15,7 @@ import tensorflow as tf
 
 from gan_utils.losses import auxiliary_classifier_loss
 from gan_utils.train import GANSteps
+from gan_utils.steps_base import apply_gradients_of
 
 
 def _accuracy(labels, class_logits):
@@ -66,8 +67,7 @@ class AuxiliaryClassifierSteps(GANSteps):
             out = self.discriminator_losses(real, fake, labels, training=True)
             total = self.scale_for_gradients(out["total"], self.d_optimizer)
         variables = self.discriminator.trainable_variables
-        grads = tape.gradient(total, variables)
-        self.d_optimizer.apply_gradients(zip(grads, variables))
+        grads = apply_gradients_of(tape, total, variables, self.d_optimizer)
         return {"d_loss": out["d_loss"], "d_class_loss": out["d_class_loss"],
                 "d_real_class_loss": out["d_real_class_loss"], "d_fake_class_loss": out["d_fake_class_loss"],
                 "d_real_class_accuracy": _accuracy(labels, out["real_classes"]),
@@ -84,6 +84,5 @@ class AuxiliaryClassifierSteps(GANSteps):
             class_loss = auxiliary_classifier_loss(labels, fake_classes)
             total = self.scale_for_gradients(g_loss + self.class_weight * class_loss, self.g_optimizer)
         variables = self.generator.trainable_variables
-        grads = tape.gradient(total, variables)
-        self.g_optimizer.apply_gradients(zip(grads, variables))
+        grads = apply_gradients_of(tape, total, variables, self.g_optimizer)
         return {"g_loss": g_loss, "g_class_loss": class_loss, "g_grad_norm": self._grad_norm(grads, self.g_optimizer)}

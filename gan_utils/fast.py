@@ -129,9 +129,12 @@ def with_fused_layers(model, kinds=tuple(_FUSED_LAYERS)):
     def copy_layer(layer):
         return swap.get(type(layer), type(layer)).from_config(layer.get_config())
 
+    from gan_utils.kinds import stored_kind, with_kind
+
     fused = keras.models.clone_model(model, clone_function=copy_layer)
     fused.set_weights(model.get_weights())
-    return fused
+    kind = stored_kind(model)  # clone_model keeps the class, not the kind it carries
+    return with_kind(fused, **kind) if kind is not None else fused
 
 
 def fused_optimizer(optimizer):

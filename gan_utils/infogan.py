@@ -25,6 +25,7 @@ from keras import layers
 from gan_utils.data import IMAGE_SHAPE
 from gan_utils.models import _dcgan_generator_body, build_mlp_generator, is_conditional
 from gan_utils.train import GANSteps
+from gan_utils.steps_base import apply_gradients_of
 
 NOISE_DIM = 62
 NUM_CATEGORIES = 10
@@ -294,8 +295,7 @@ class InfoGANSteps(GANSteps):
                                         return_terms=True)
             total = self.scale_for_gradients(d_loss + self.info_weight * info, self.d_optimizer)
         variables = self.discriminator.trainable_variables
-        grads = tape.gradient(total, variables)
-        self.d_optimizer.apply_gradients(zip(grads, variables))
+        grads = apply_gradients_of(tape, total, variables, self.d_optimizer)
         accuracy = tf.reduce_mean(tf.cast(tf.argmax(cat_logits, axis=1, output_type=tf.int32) == categories, tf.float32))
         return {"d_loss": d_loss, "d_info_loss": info, "d_cat_loss": cat, "d_cont_loss": cont,
                 "d_cat_accuracy": accuracy, "d_grad_norm": self._grad_norm(grads, self.d_optimizer),
@@ -310,6 +310,5 @@ class InfoGANSteps(GANSteps):
             info = info_loss(cat_logits, cont_mean, categories, continuous, self.cont_weight)
             total = self.scale_for_gradients(g_loss + self.g_info_weight * info, self.g_optimizer)
         variables = self.generator.trainable_variables
-        grads = tape.gradient(total, variables)
-        self.g_optimizer.apply_gradients(zip(grads, variables))
+        grads = apply_gradients_of(tape, total, variables, self.g_optimizer)
         return {"g_loss": g_loss, "g_info_loss": info, "g_grad_norm": self._grad_norm(grads, self.g_optimizer)}

@@ -24,6 +24,7 @@ from keras import layers
 
 from gan_utils.losses import gradient_penalty
 from gan_utils.train import GANSteps
+from gan_utils.steps_base import apply_gradients_of
 
 SQRT2 = math.sqrt(2.0)
 NUM_STAGES = 3  # 7×7, 14×14, 28×28
@@ -383,7 +384,7 @@ class ProgressiveGANSteps(GANSteps):
         for k in range(1, NUM_STAGES):
             model.get_layer(f"fade_in_{k}").alpha.assign(1.0 if k < stage else alpha if k == stage else 0.0)
 
-    def preview(self, generator, fixed_noise):
+    def preview(self, generator, fixed_noise, labels=None):
         """The live grid: 28×28 samples at the current stage and α (the Trainer's hook)."""
         self.apply_growth(generator)
         return generator(fixed_noise, training=False).numpy()
@@ -422,8 +423,7 @@ class ProgressiveGANSteps(GANSteps):
             if self.gp_weight:
                 penalty = gradient_penalty(d, real, fake)
                 total = d_loss + self.gp_weight * penalty
-        grads = tape.gradient(total, d.trainable_variables)
-        self.d_optimizer.apply_gradients(zip(grads, d.trainable_variables))
+        grads = apply_gradients_of(tape, total, d.trainable_variables, self.d_optimizer)
         logs = {"d_loss": d_loss, "d_grad_norm": tf.linalg.global_norm(grads), **self._summary(real_out, fake_out)}
         return {**logs, "gp": penalty} if self.gp_weight else logs
 
@@ -432,6 +432,5 @@ class ProgressiveGANSteps(GANSteps):
         z = self.noise(batch_size)
         with tf.GradientTape() as tape:
             g_loss = self.loss.generator(d(g(z, training=True), training=True))
-        grads = tape.gradient(g_loss, g.trainable_variables)
-        self.g_optimizer.apply_gradients(zip(grads, g.trainable_variables))
+        grads = apply_gradients_of(tape, g_loss, g.trainable_variables, self.g_optimizer)
         return {"g_loss": g_loss, "g_grad_norm": tf.linalg.global_norm(grads)}

@@ -26,6 +26,7 @@ from gan_utils.data import IMAGE_SHAPE, NUM_CLASSES, check_images, to_model_rang
 from gan_utils.losses import feature_matching_loss
 from gan_utils.models import is_conditional
 from gan_utils.train import GANSteps
+from gan_utils.steps_base import apply_gradients_of
 
 GENERATOR_LOSSES = ("feature-matching", "non-saturating")
 
@@ -227,8 +228,7 @@ class SemiSupervisedSteps(GANSteps):
                 labeled_logits, labels, unlabeled_logits, fake_logits, self.unsupervised_weight, return_terms=True)
             scaled = self.scale_for_gradients(total, self.d_optimizer)
         variables = self.discriminator.trainable_variables
-        grads = tape.gradient(scaled, variables)
-        self.d_optimizer.apply_gradients(zip(grads, variables))
+        grads = apply_gradients_of(tape, scaled, variables, self.d_optimizer)
         if self.logits_and_features is not None:  # the target of the next feature-matching G step, under the new D
             _, real_features = self.logits_and_features(unlabeled, training=True)
             self.real_feature_mean.assign(tf.reduce_mean(tf.cast(real_features, tf.float32), axis=0))
@@ -249,8 +249,7 @@ class SemiSupervisedSteps(GANSteps):
                 g_loss = tf.reduce_mean(tf.math.softplus(-real_fake_logit(self.discriminator(fake, training=True))))
             scaled = self.scale_for_gradients(g_loss, self.g_optimizer)
         variables = self.generator.trainable_variables
-        grads = tape.gradient(scaled, variables)
-        self.g_optimizer.apply_gradients(zip(grads, variables))
+        grads = apply_gradients_of(tape, scaled, variables, self.g_optimizer)
         return {"g_loss": g_loss, "g_grad_norm": self._grad_norm(grads, self.g_optimizer)}
 
 

@@ -17,6 +17,7 @@ from keras import layers
 
 from gan_utils.progressive import EqualizedConv2D, EqualizedDense, PixelNorm
 from gan_utils.train import GANSteps
+from gan_utils.steps_base import apply_gradients_of
 
 LAYERS_PER_RESOLUTION = 2
 
@@ -321,7 +322,6 @@ class StyleGANSteps(GANSteps):
             fake, w = self.mixed_forward(z, training=True)
             g_loss = self.loss.generator(self.discriminate(fake, training=True))
         variables = self.generator.trainable_variables
-        grads = tape.gradient(g_loss, variables)
-        self.g_optimizer.apply_gradients(zip(grads, variables))
+        grads = apply_gradients_of(tape, g_loss, variables, self.g_optimizer)
         self.truncation.update(w)
         return {"g_loss": g_loss, "g_grad_norm": tf.linalg.global_norm(grads)}

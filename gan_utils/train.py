@@ -36,6 +36,7 @@ import tensorflow as tf
 
 from gan_utils.losses import get_loss_pair, gradient_penalty, minimax_discriminator_loss
 from gan_utils.models import is_conditional
+from gan_utils.steps_base import Steps, apply_gradients_of
 
 GP_SEED_OFFSET = 7919  # the gradient penalty's own generator of alphas (gp_alpha="generator") is seeded seed + this
 
@@ -52,7 +53,7 @@ class _DropRetracingWarnings(logging.Filter):
 tf.get_logger().addFilter(_DropRetracingWarnings())
 
 
-class GANSteps:
+class GANSteps(Steps):
     """Discriminator and generator updates for one GAN; noise comes from a seeded ``tf.random.Generator``.
 
     The batch size is always taken from the real batch, so a short last batch just works,
@@ -216,8 +217,7 @@ class GANSteps:
                 total = d_loss + self.gp_weight * penalty
             total = self.scale_for_gradients(total, self.d_optimizer)
         variables = self.discriminator.trainable_variables
-        grads = tape.gradient(total, variables)
-        self.d_optimizer.apply_gradients(zip(grads, variables))
+        grads = apply_gradients_of(tape, total, variables, self.d_optimizer)
         if self.clip_value is not None:
             for v in variables:
                 v.assign(tf.clip_by_value(v, -self.clip_value, self.clip_value))
@@ -237,9 +237,7 @@ class GANSteps:
             fake = self.generate(z, labels, training=True)
             g_loss = self.loss.generator(self.discriminate(fake, labels, training=True))
             scaled = self.scale_for_gradients(g_loss, self.g_optimizer)
-        variables = self.generator.trainable_variables
-        grads = tape.gradient(scaled, variables)
-        self.g_optimizer.apply_gradients(zip(grads, variables))
+        grads = apply_gradients_of(tape, scaled, self.generator.trainable_variables, self.g_optimizer)
         return {"g_loss": g_loss, "g_grad_norm": self._grad_norm(grads, self.g_optimizer)}
 
     def _joint_step(self, real, labels=None):
@@ -271,8 +269,8 @@ def train_on_arrays(steps, arrays, iterations, batch_size=64, seed=0):
     """Algorithm 1 (one discriminator step, one generator step) on data that is not MNIST images: tables and
     series of notebook 10. ``arrays``: one array (N, …) or a tuple (rows, labels) for a conditional ``steps``;
     batches are drawn from shuffled epochs (``seed``), without the short last batch. Returns the history (dict of
-    lists, one entry per generator iteration). A steps object with its own ``train_step(batch)`` (the adversarial
-    autoencoder of 09) runs that instead. The ``Trainer`` (checkpoints, sample grids) is for image GANs."""
+    lists, one entry per generator iteration). A steps object with ``own_train_step`` (the adversarial
+    autoencoder of 09) runs its ``train_step(batch)`` instead. The ``Trainer`` (checkpoints, sample grids) is for image GANs."""
     arrays = tuple(arrays) if isinstance(arrays, (tuple, list)) else (arrays,)
     n = len(arrays[0])
     if any(len(a) != n for a in arrays):
@@ -284,10 +282,9 @@ def train_on_arrays(steps, arrays, iterations, batch_size=64, seed=0):
     dataset = (tf.data.Dataset.from_tensor_slices(arrays if len(arrays) > 1 else arrays[0])
                .shuffle(n, seed=seed).batch(int(batch_size), drop_remainder=True).repeat())
     history = {}
-    own_step = getattr(steps, "train_step", None)  # models with their own per-batch update (aae.py)
     for batch in dataset.take(iterations):
-        if own_step is not None:
-            logs = own_step(*batch) if len(arrays) > 1 else own_step(batch)
+        if steps.own_train_step:  # models with their own per-batch update (aae.py)
+            logs = steps.train_step(*batch) if len(arrays) > 1 else steps.train_step(batch)
         else:
             d_logs = steps.d_step(*batch) if steps.conditional else steps.d_step(batch)
             logs = {**d_logs, **steps.g_step(int(batch_size))}

@@ -9,88 +9,33 @@ when it stops early. Calling ``fit`` again with the same folder resumes exactly 
 stopped, mid-epoch included. Interrupting the kernel (Ctrl-C) is a control, not a crash: the
 trainer finishes the current iteration, saves, and returns. Introduced in 01_vanilla_gan.ipynb;
 resuming is shown in 02_dcgan.ipynb, the generator's moving average (EMA) in 02 as well.
+
+The trainer drives any ``steps_base.Steps`` through its declared hooks (it never asks whether one exists).
+The run folder (lock, atomic writes, disk errors) lives in ``run_folder.py``, the Ctrl-C deferral in
+``interrupts.py``; both names stay importable from here.
 """
 import contextlib
 import json
 import math
-import os
-import signal
-import threading
 import time
 from pathlib import Path
 
-import keras
 
 import numpy as np
 import tensorflow as tf
 
 from gan_utils.config import relative
 from gan_utils.data import check_images, check_labels, make_dataset, to_model_range
+from gan_utils.interrupts import DeferredInterrupt
+from gan_utils.kinds import clone_with_kind
+from gan_utils.run_folder import RunFolderError, is_disk_problem, lock_run_folder, write_json_atomically
+
+__all__ = ["Trainer", "TrainingDiverged", "RunFolderError", "lock_run_folder", "write_json_atomically",
+           "architecture_signature", "seed_generator_states", "distribute_batches"]
 
 
 class TrainingDiverged(RuntimeError):
     """A loss or a weight became NaN/Inf; the last good checkpoint is left untouched."""
-
-
-class RunFolderError(RuntimeError):
-    """The run folder cannot be used: full disk, no permission, no intact checkpoint, or another
-    training process writes to it. The message says what to do."""
-
-
-_DISK_FULL = ("No space left", "ENOSPC", "Disk quota", "Read-only file system", "Permission denied")
-
-
-def _is_disk_problem(err):
-    text = f"{type(err).__name__}: {err}"
-    return isinstance(err, (PermissionError,)) or getattr(err, "errno", None) in (28, 30, 122) or \
-        isinstance(err, tf.errors.ResourceExhaustedError) or any(marker in text for marker in _DISK_FULL)
-
-
-def _process_alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def lock_run_folder(out_dir):
-    """One writer per run folder: write ``out_dir/lock`` (PID and host). A lock held by a live process
-    of this machine (another kernel, a forgotten background job) is refused with its PID; a stale lock
-    of a dead process is taken over; the same process may reopen its own folder."""
-    import socket
-
-    lock = Path(out_dir) / "lock"
-    me = {"pid": os.getpid(), "host": socket.gethostname()}
-    if lock.exists():
-        try:
-            other = json.loads(lock.read_text(encoding="utf-8"))
-        except (ValueError, OSError):
-            other = {}
-        mine = other.get("pid") == me["pid"] and other.get("host") == me["host"]
-        if not mine and other.get("host") == me["host"] and _process_alive(int(other.get("pid", -1))):
-            raise RunFolderError(
-                f"{relative(out_dir)} is being trained by another process (PID {other['pid']} on this machine, "
-                f"started {other.get('started', '?')}). Two trainings on one folder would overwrite each other's "
-                "checkpoints: stop the other one (its kernel or job), or use another run folder.")
-        if not mine and other.get("host") not in (None, me["host"]):
-            raise RunFolderError(
-                f"{relative(out_dir)} is locked by process {other.get('pid')} on {other.get('host')}. If that "
-                f"training has ended, delete {relative(lock)}; otherwise use another run folder.")
-    write_json_atomically(lock, {**me, "started": time.strftime("%Y-%m-%d %H:%M:%S")})
-
-
-def write_json_atomically(path, payload):
-    """Write JSON to a temporary name, then rename: a reader never sees half a file."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(payload, f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
 def architecture_signature(model):
@@ -102,30 +47,6 @@ def seed_generator_states(*models):
     """Random state of layers such as Dropout (Keras SeedGenerators): tf.train.Checkpoint does
     not track it through the model, so the trainer checkpoints it explicitly."""
     return [v for m in models for v in m.non_trainable_variables if v.path.endswith("seed_generator_state")]
-
-
-class _DeferredInterrupt:
-    """While active, SIGINT (Ctrl-C, JupyterLab's Kernel -> Interrupt) only sets ``requested``;
-    the loop stops at the next iteration boundary, so the saved state is always consistent.
-    A second Ctrl-C interrupts at once (the usual KeyboardInterrupt). Main thread only."""
-
-    def __init__(self):
-        self.requested, self.previous = False, None
-
-    def _handler(self, signum, frame):
-        self.requested = True
-        signal.signal(signal.SIGINT, self.previous)  # a second Ctrl-C behaves as usual
-
-    def __enter__(self):
-        if threading.current_thread() is threading.main_thread():
-            self.previous = signal.getsignal(signal.SIGINT)
-            signal.signal(signal.SIGINT, self._handler)
-        return self
-
-    def __exit__(self, *exc):
-        if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)
-        return False
 
 
 def distribute_batches(strategy, dataset, global_batch):
@@ -164,11 +85,11 @@ class Trainer:
     ``batch_size`` is the global batch (a multiple of the number of replicas; the short last batch is
     dropped), the strategy hands each replica its rows of every batch, and the counters, fixed noise and
     moving average are mirrored variables, so checkpoints, resuming and callbacks work as on one device.
-    Translation steps (``translation.Pix2PixSteps``, ``CycleGANSteps``; notebook 07) plug in through a
-    ``train_step(real)`` hook that updates every network once per batch, ``fixed_inputs``/``preview`` for the
-    live grid (input, output, target rows) and ``extra_models`` (CycleGAN's second pair, checkpointed too);
-    ``extra_variables`` (a dict of tf.Variables: the stage and α of ``progressive.ProgressiveGANSteps``, notebook 08)
-    are checkpointed as well.
+    Every variant plugs in through the hooks of ``steps_base.Steps``: translation steps (``translation.Pix2PixSteps``,
+    ``CycleGANSteps``; notebook 07) set ``own_train_step`` (``train_step(real)`` updates every network once per
+    batch), ``fixed_inputs``/``preview`` for the live grid (input, output, target rows) and ``extra_models``
+    (CycleGAN's second pair, checkpointed too); ``extra_variables`` (a dict of tf.Variables: the stage and α of
+    ``progressive.ProgressiveGANSteps``, notebook 08) are checkpointed as well.
     With several machines (``MultiWorkerMirroredStrategy``) every worker runs the same program; the chief
     (task 0) writes ``out_dir``, worker i its own copy in ``out_dir/worker-i`` (checkpoints hold the same
     values on every worker; each resumes from its own).
@@ -178,18 +99,19 @@ class Trainer:
                  checkpoint_minutes=5.0):
         if d_steps < 1:
             raise ValueError(f"d_steps must be at least 1, got {d_steps}.")
-        if hasattr(steps, "train_step") and d_steps != 1:
+        if steps.own_train_step and d_steps != 1:
             raise ValueError("translation steps update every network once per batch: d_steps must be 1.")
         if steps.simultaneous and d_steps != 1:
             raise ValueError("simultaneous updates need d_steps = 1.")
         if ema_decay is not None and not 0.0 < ema_decay < 1.0:
             raise ValueError(f"ema_decay must be between 0 and 1 (e.g. 0.999), got {ema_decay}.")
         self.steps, self.d_steps, self.seed = steps, int(d_steps), int(seed)
-        self.strategy = strategy = getattr(steps, "strategy", None)  # None: one device
+        self.strategy = strategy = steps.strategy  # None: one device
         with strategy.scope() if strategy is not None else contextlib.nullcontext():
             self._make_state(steps, num_samples, ema_decay)
         self.checkpoint_minutes = checkpoint_minutes
         self.history = {}
+        self.planned_iterations, self.fit_summary, self.stop_reason = None, "", None
         self.stop_training = False  # a callback may set it; fit stops after the current step
         self.out_dir = Path(out_dir) if out_dir is not None else None
         if self.out_dir is not None and strategy is not None and not strategy.extended.should_checkpoint:
@@ -207,14 +129,14 @@ class Trainer:
         self.ema_decay = ema_decay
         self.ema_generator = None
         if ema_decay is not None:
-            self.ema_generator = keras.models.clone_model(steps.generator)
+            self.ema_generator = clone_with_kind(steps.generator)
             self.ema_generator.set_weights(steps.generator.get_weights())
             # every float weight, BatchNorm's moving statistics included; not the dropout seed states
             self._ema_pairs = [(e, w) for e, w in zip(self.ema_generator.weights, steps.generator.weights)
                                if "float" in str(w.dtype)]
             self._ema_update = tf.function(self._ema_step)
         # translation steps (translation.py) keep fixed *inputs* here: source images (and targets)
-        fixed = steps.fixed_inputs(num_samples) if hasattr(steps, "fixed_inputs") else steps.noise(num_samples)
+        fixed = steps.fixed_inputs(num_samples)
         self.fixed_noise = tf.Variable(fixed, trainable=False, name="fixed_noise")
         # conditional models: digit d fills row d of a 10-column grid (0,…,0, 1,…,1, …)
         labels = np.repeat(np.arange(10, dtype="int32"), -(-num_samples // 10))[:num_samples]
@@ -231,7 +153,7 @@ class Trainer:
             seed_states=seed_generator_states(*self._models()),
             **({"steps_state": self._extra_variables()} if self._extra_variables() else {}),
             **({"ema_generator": self.ema_generator} if self.ema_generator is not None else {}),
-            **({"gp_rng": s.gp_rng} if getattr(s, "gp_rng", None) is not None else {}))
+            **({"gp_rng": s.gp_rng} if s.gp_rng is not None else {}))
         try:
             self.out_dir.mkdir(parents=True, exist_ok=True)
             lock_run_folder(self.out_dir)
@@ -241,7 +163,7 @@ class Trainer:
         signature = {"generator": architecture_signature(s.generator),
                      "discriminator": architecture_signature(s.discriminator),
                      **{k: architecture_signature(m) for k, m in self._extra_models().items()},
-                     "loss": s.loss.name, "d_steps": self.d_steps,
+                     "loss": s.run_name, "d_steps": self.d_steps,
                      **({"ema_decay": self.ema_decay} if self.ema_decay is not None else {})}
         run_file = self.out_dir / "run.json"
         if run_file.exists():
@@ -292,7 +214,7 @@ class Trainer:
             write_json_atomically(self.out_dir / "history.json", self.history)
             return self.manager.save()
         except (OSError, tf.errors.OpError) as err:
-            if not _is_disk_problem(err):
+            if not is_disk_problem(err):
                 raise
             size = sum(int(np.prod(v.shape)) * np.dtype(str(v.dtype)).itemsize for v in self.checkpoint_variables()) / 1e6
             raise RunFolderError(
@@ -303,11 +225,11 @@ class Trainer:
 
     def _extra_models(self):
         """Networks beyond the generator and discriminator (CycleGAN's second pair), by name."""
-        return dict(getattr(self.steps, "extra_models", {}))
+        return dict(self.steps.extra_models)
 
     def _extra_variables(self):
         """State of the steps object beyond its networks (``progressive.ProgressiveGANSteps``' stage and α), by name."""
-        return dict(getattr(self.steps, "extra_variables", {}))
+        return dict(self.steps.extra_variables)
 
     def _models(self):
         return [self.steps.generator, self.steps.discriminator, *self._extra_models().values()]
@@ -354,11 +276,7 @@ class Trainer:
     def fixed_samples(self):
         """Generator output for the fixed noise (and labels), in [-1, 1]: the grid the class watches. Translation
         steps show rows instead (input, output, target: their ``preview``)."""
-        if hasattr(self.steps, "preview"):
-            return self.steps.preview(self.sampling_generator, self.fixed_noise)
-        labels = self.fixed_labels if self.steps.conditional else None
-        inputs = [self.fixed_noise, labels] if self.steps.conditional else self.fixed_noise
-        return self.sampling_generator(inputs, training=False).numpy()
+        return self.steps.preview(self.sampling_generator, self.fixed_noise, self.fixed_labels)
 
     # -- the loop ------------------------------------------------------------------
     def fit(self, images, labels=None, epochs=None, batch_size=256, steps_per_epoch=None, iterations=None,
@@ -423,7 +341,7 @@ class Trainer:
         deadline = started + 60.0 * minutes if minutes is not None else None
         for cb in callbacks:
             cb.on_train_begin(self, epochs)
-        with _DeferredInterrupt() as interrupt:
+        with DeferredInterrupt() as interrupt:
             while epochs is None or int(self.epoch.numpy()) < epochs:
                 dataset = make_dataset(data, labels, batch_size, seed=self.seed + int(self.epoch.numpy()),
                                        drop_remainder=drop_remainder)
@@ -461,7 +379,7 @@ class Trainer:
         d_logs, taken = None, int(self.batch_in_epoch.numpy())
         for batch in dataset:
             real, labels = batch if self.steps.conditional else (batch, None)
-            if hasattr(self.steps, "train_step"):  # translation models: every network updated once per batch
+            if self.steps.own_train_step:  # translation models: every network updated once per batch
                 d_logs, g_logs = self.steps.train_step(real), {}
                 taken += 1
             elif self.steps.simultaneous:  # one joint update per batch (k = 1)

@@ -12,7 +12,7 @@ MNIST digits (28×28 in [-1, 1]):
   two generators, two discriminators, least-squares adversarial losses, cycle consistency (λ = 10) and identity
   losses. ``CycleGANSteps``.
 
-Both steps objects plug into ``trainer.Trainer`` (its ``train_step`` hook: one update of every network per
+Both steps objects plug into ``trainer.Trainer`` (``steps_base.Steps``' ``own_train_step`` hook: one update of every network per
 batch of MNIST digits), so checkpoints, resuming, the live grid (input / output / target rows) and the command
 line (``python -m gan_utils train pix2pix-superres``) work as for the other GANs. ``build_translator`` wraps a
 trained generator with its source preprocessing into one model that takes source images in [0, 1] at their own
@@ -25,6 +25,7 @@ import tensorflow as tf
 from keras import layers
 
 from gan_utils.losses import get_loss_pair, least_squares_discriminator_loss, least_squares_generator_loss
+from gan_utils.steps_base import Steps, apply_gradients_of
 
 #: side of a source image, per task: what a translator's input must be
 SOURCE_SIZE = {"superres": 7, "inpaint": 28, "sklearn": 8, "mnist": 28}
@@ -200,7 +201,7 @@ def _patch_summary(real_logits, fake_logits):
 
 
 # -- pix2pix --------------------------------------------------------------------------------
-class Pix2PixSteps:
+class Pix2PixSteps(Steps):
     """One pix2pix update per batch of MNIST digits (``train_step(real)``): the discriminator on (input, real)
     vs (input, G(input)), then the generator on ``adversarial·non-saturating + l1_weight·L1``.
 
@@ -208,8 +209,7 @@ class Pix2PixSteps:
     empty); ``l1_weight=0`` on the adversarial term alone: the three arms of notebook 07's comparison.
     Compiled once with ``tf.function``; the batch size comes from the data."""
 
-    conditional = False
-    simultaneous = False
+    own_train_step = True
 
     def __init__(self, generator, discriminator, g_optimizer, d_optimizer, task="superres", l1_weight=100.0,
                  adversarial=True, seed=0, jit_compile=False):
@@ -221,10 +221,7 @@ class Pix2PixSteps:
         self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
         self.task, self.l1_weight, self.adversarial = task, float(l1_weight), bool(adversarial)
         self.pair = get_loss_pair("non-saturating")
-        self.loss = type("Loss", (), {"name": f"pix2pix-{task}-l1x{self.l1_weight:g}"
-                                              f"{'+adversarial' if adversarial else ''}"})()
         self.rng = tf.random.Generator.from_seed(seed)
-        self.extra_models = {}
         g_optimizer.build(generator.trainable_variables)
         d_optimizer.build(discriminator.trainable_variables)
         self.train_step = tf.function(self._train_step, reduce_retracing=True, jit_compile=bool(jit_compile))
@@ -237,9 +234,17 @@ class Pix2PixSteps:
         target = to_model_range(images[np.random.default_rng(seed).choice(len(images), n, replace=False)])
         return tf.concat([make_input(tf.constant(target), self.task), target], axis=-1)
 
+    @property
+    def run_name(self):
+        return f"pix2pix-{self.task}-l1x{self.l1_weight:g}{'+adversarial' if self.adversarial else ''}"
+
+    def export(self, trainer):
+        """The translator (``translator_for``): source images at their own size in, digits out."""
+        return translator_for(self), "translator.keras", " (`python -m gan_utils translate {path} INPUT.npz --out OUT.npz`)"
+
     preview_rows = ("input", "output", "target")
 
-    def preview(self, generator, fixed):
+    def preview(self, generator, fixed, labels=None):
         """Input, output and target rows (3n images) for the live grid."""
         source, target = fixed[..., :1], fixed[..., 1:]
         return np.concatenate([source.numpy(), generator(source, training=False).numpy(), target.numpy()])
@@ -253,8 +258,7 @@ class Pix2PixSteps:
                 real_logits = self.discriminator([source, real], training=True)
                 fake_logits = self.discriminator([source, fake], training=True)
                 d_loss = self.pair.discriminator(real_logits, fake_logits)
-            grads = tape.gradient(d_loss, self.discriminator.trainable_variables)
-            self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_variables))
+            apply_gradients_of(tape, d_loss, self.discriminator.trainable_variables, self.d_optimizer)
             logs = {"d_loss": d_loss, **_patch_summary(real_logits, fake_logits)}
         with tf.GradientTape() as tape:
             fake = self.generator(source, training=True)
@@ -264,13 +268,12 @@ class Pix2PixSteps:
                 g_adv = self.pair.generator(self.discriminator([source, fake], training=True))
                 loss = loss + g_adv
                 logs["g_loss"] = g_adv
-        grads = tape.gradient(loss, self.generator.trainable_variables)
-        self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
+        apply_gradients_of(tape, loss, self.generator.trainable_variables, self.g_optimizer)
         return {**logs, "l1": l1}
 
 
 # -- CycleGAN -------------------------------------------------------------------------------
-class CycleGANSteps:
+class CycleGANSteps(Steps):
     """One CycleGAN update per batch of MNIST digits (domain A, ``train_step(real_a)``); a batch of the same
     size of domain B (scikit-learn digits in the 28×28 frame, ``domain_b``) is drawn with the seeded ``rng``.
 
@@ -280,8 +283,7 @@ class CycleGANSteps:
     ``identity_weight``·(|G(a) − a| + |F(b) − b|). ``cycle_weight=0`` removes the cycle (notebook 07's
     ablation). One optimizer for both generators, one for both discriminators."""
 
-    conditional = False
-    simultaneous = False
+    own_train_step = True
 
     def __init__(self, generator, generator_ab, discriminator, discriminator_b, g_optimizer, d_optimizer,
                  domain_b, cycle_weight=10.0, identity_weight=5.0, seed=0, jit_compile=False):
@@ -294,7 +296,6 @@ class CycleGANSteps:
             raise ValueError(f"domain_b must be (N, 28, 28, 1) in [-1, 1] (translation.source_to_input), "
                              f"got {domain_b.shape}.")
         self.domain_b = tf.constant(domain_b)
-        self.loss = type("Loss", (), {"name": f"cyclegan-cycle{self.cycle_weight:g}-id{self.identity_weight:g}"})()
         self.rng = tf.random.Generator.from_seed(seed)
         self.extra_models = {"generator_ab": generator_ab, "discriminator_b": discriminator_b}
         self._g_vars = generator.trainable_variables + generator_ab.trainable_variables
@@ -308,9 +309,15 @@ class CycleGANSteps:
         pick = np.random.default_rng(seed).choice(int(self.domain_b.shape[0]), n, replace=False)
         return tf.gather(self.domain_b, pick)
 
+    @property
+    def run_name(self):
+        return f"cyclegan-cycle{self.cycle_weight:g}-id{self.identity_weight:g}"
+
+    export = Pix2PixSteps.export
+
     preview_rows = ("scikit-learn digit", "to MNIST style", "and back")
 
-    def preview(self, generator, fixed):
+    def preview(self, generator, fixed, labels=None):
         translated = generator(fixed, training=False)
         return np.concatenate([fixed.numpy(), translated.numpy(),
                                self.generator_ab(translated, training=False).numpy()])
@@ -331,16 +338,14 @@ class CycleGANSteps:
                 identity = (tf.reduce_mean(tf.abs(self.generator(real_a, training=True) - real_a))
                             + tf.reduce_mean(tf.abs(self.generator_ab(real_b, training=True) - real_b)))
                 loss = loss + self.identity_weight * identity
-        grads = tape.gradient(loss, self._g_vars)
-        self.g_optimizer.apply_gradients(zip(grads, self._g_vars))
+        apply_gradients_of(tape, loss, self._g_vars, self.g_optimizer)
         with tf.GradientTape() as tape:
             real_logits, fake_logits = self.discriminator(real_a, training=True), self.discriminator(fake_a, training=True)
             d_a = least_squares_discriminator_loss(real_logits, fake_logits)
             d_b = least_squares_discriminator_loss(self.discriminator_b(real_b, training=True),
                                                    self.discriminator_b(fake_b, training=True))
             d_loss = 0.5 * (d_a + d_b)  # the paper halves D's objective to slow it relative to G
-        grads = tape.gradient(d_loss, self._d_vars)
-        self.d_optimizer.apply_gradients(zip(grads, self._d_vars))
+        apply_gradients_of(tape, d_loss, self._d_vars, self.d_optimizer)
         return {"d_loss": d_loss, "g_loss": g_adv, "cycle": cycle, "identity": identity,
                 "d_real": tf.reduce_mean(real_logits), "d_fake": tf.reduce_mean(fake_logits)}
 

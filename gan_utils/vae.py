@@ -20,6 +20,7 @@ import tensorflow as tf
 from keras import layers
 
 from gan_utils.data import IMAGE_SHAPE, check_images, make_dataset, to_model_range
+from gan_utils.steps_base import apply_gradients_of
 
 PIXELS = int(np.prod(IMAGE_SHAPE))
 
@@ -72,8 +73,7 @@ class VAE:
     def _train_step(self, images):
         with tf.GradientTape() as tape:
             loss = -tf.reduce_mean(self.elbo(images, training=True))
-        grads = tape.gradient(loss, self.trainable_variables)
-        self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
+        grads = apply_gradients_of(tape, loss, self.trainable_variables, self.optimizer)
         return loss
 
     def fit(self, images, epochs=None, minutes=None, batch_size=128, seed=0):
