@@ -23,7 +23,8 @@ import tensorflow as tf
 from keras import layers
 
 from gan_utils.data import IMAGE_SHAPE
-from gan_utils.models import _dcgan_generator_body, build_mlp_generator, is_conditional
+from gan_utils.kinds import model_kind, with_kind
+from gan_utils.models import dcgan_generator_body, build_mlp_generator, is_conditional
 from gan_utils.train import GANSteps
 from gan_utils.steps_base import apply_gradients_of
 
@@ -134,7 +135,13 @@ def build_infogan_generator(noise_dim=NOISE_DIM, num_categories=NUM_CATEGORIES, 
         if isinstance(value, bool) or int(value) != value or value < low:
             raise ValueError(f"{arg} must be an integer >= {low}, got {value!r}.")
     latent = keras.Input((noise_dim + num_categories + num_continuous,), name="z_and_codes")
-    return keras.Model(latent, _dcgan_generator_body(latent, filters, kernel_size, batch_norm), name=name)
+    return _as_infogan(keras.Model(latent, dcgan_generator_body(latent, filters, kernel_size, batch_norm), name=name),
+                       num_categories, num_continuous)
+
+
+def _as_infogan(model, num_categories, num_continuous):
+    """``model`` stamped as an InfoGAN generator (``kinds``): what ``sampling`` reads, not its name."""
+    return with_kind(model, "infogan", num_categories=int(num_categories), num_continuous=int(num_continuous))
 
 
 def build_infogan_mlp_generator(noise_dim=NOISE_DIM, num_categories=NUM_CATEGORIES, num_continuous=NUM_CONTINUOUS,
@@ -142,9 +149,9 @@ def build_infogan_mlp_generator(noise_dim=NOISE_DIM, num_categories=NUM_CATEGORI
     """An MLP generator for the InfoGAN input [z | c1 one-hot | c2, c3] (74 numbers by default) -> (28, 28, 1) tanh.
 
     ``batch_norm=True``: [Dense (no bias) -> BatchNorm -> ReLU] per hidden width, the fully connected part of
-    Chen et al.'s MNIST generator; ``batch_norm=False``: 01's MLP (Dense -> LeakyReLU(0.2)). Named
-    ``infogan_generator`` so that ``sampling`` recognises a saved InfoGAN and draws its codes correctly (one-hot c1,
-    uniform c2, c3) instead of feeding it 74 Gaussian numbers. An MLP keeps an InfoGAN run of a few thousand
+    Chen et al.'s MNIST generator; ``batch_norm=False``: 01's MLP (Dense -> LeakyReLU(0.2)). Its kind ("infogan",
+    with the code sizes; ``kinds``) is saved with it, so that ``sampling`` recognises a saved InfoGAN and draws its
+    codes correctly (one-hot c1, uniform c2, c3) instead of feeding it 74 Gaussian numbers. An MLP keeps an InfoGAN run of a few thousand
     iterations within minutes on a CPU. 09_control_and_inference.ipynb."""
     for arg, value, low in (("noise_dim", noise_dim, 1), ("num_categories", num_categories, 2),
                             ("num_continuous", num_continuous, 0)):
@@ -152,18 +159,21 @@ def build_infogan_mlp_generator(noise_dim=NOISE_DIM, num_categories=NUM_CATEGORI
             raise ValueError(f"{arg} must be an integer >= {low}, got {value!r}.")
     latent_dim = noise_dim + num_categories + num_continuous
     if not batch_norm:
-        return build_mlp_generator(latent_dim=latent_dim, hidden=hidden, name=name)
+        return _as_infogan(build_mlp_generator(latent_dim=latent_dim, hidden=hidden, name=name), num_categories,
+                           num_continuous)
     latent = keras.Input((latent_dim,), name="z_and_codes")
     x = latent
     for units in hidden:
         x = layers.ReLU()(layers.BatchNormalization()(layers.Dense(units, use_bias=False)(x)))
     x = layers.Dense(int(np.prod(IMAGE_SHAPE)), activation="tanh", dtype="float32")(x)
-    return keras.Model(latent, layers.Reshape(IMAGE_SHAPE, dtype="float32")(x), name=name)
+    return _as_infogan(keras.Model(latent, layers.Reshape(IMAGE_SHAPE, dtype="float32")(x), name=name),
+                       num_categories, num_continuous)
 
 
 def is_infogan_generator(model):
-    """True for a generator built by ``build_infogan_generator`` / ``build_infogan_mlp_generator`` (by its name)."""
-    return model.name.startswith("infogan_generator")
+    """True for a generator built by ``build_infogan_generator`` / ``build_infogan_mlp_generator``: its stored kind
+    (``kinds.model_kind``), whatever its name."""
+    return model_kind(model)["kind"] == "infogan"
 
 
 def sample_codes(n, rng, code=None, num_categories=NUM_CATEGORIES, num_continuous=NUM_CONTINUOUS, noise_dim=NOISE_DIM):

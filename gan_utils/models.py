@@ -14,6 +14,7 @@ from keras import layers
 
 from gan_utils.data import IMAGE_SHAPE, NUM_CLASSES
 from gan_utils.fast import with_fused_layers
+from gan_utils.kinds import KindedModel, make_kind, model_kind
 
 LATENT_DIM = 100
 
@@ -31,7 +32,7 @@ def build_mlp_generator(latent_dim=LATENT_DIM, hidden=(256, 512, 1024), output_s
     for dim in output_shape:
         size *= dim
     x = layers.Dense(size, activation="tanh", dtype="float32")(x)
-    return keras.Model(z, layers.Reshape(output_shape, dtype="float32")(x), name=name)
+    return KindedModel(z, layers.Reshape(output_shape, dtype="float32")(x), name=name, gan_kind=make_kind("plain"))
 
 
 def build_mlp_discriminator(input_shape=IMAGE_SHAPE, hidden=(512, 256), dropout=0.0, name="mlp_discriminator"):
@@ -59,7 +60,7 @@ def build_toy_discriminator(data_dim=1, hidden=(32, 32), name="toy_discriminator
     return build_mlp_discriminator((data_dim,), hidden=hidden, name=name)
 
 
-def _dcgan_generator_body(x, filters=(256, 128, 64), kernel_size=5, batch_norm=True):
+def dcgan_generator_body(x, filters=(256, 128, 64), kernel_size=5, batch_norm=True):
     """Dense 7·7·f0 (no bias) -> [BN] -> LReLU -> Reshape -> ConvT f1 s1 -> [BN] -> LReLU
     -> ConvT f2 s2 -> [BN] -> LReLU -> ConvT 1 s2 tanh: (7,7,f0) -> (7,7,f1) -> (14,14,f2) -> (28,28,1)."""
 
@@ -77,6 +78,9 @@ def _dcgan_generator_body(x, filters=(256, 128, 64), kernel_size=5, batch_norm=T
     )(x)
 
 
+_dcgan_generator_body = dcgan_generator_body  # the name 02_dcgan.ipynb shows with inspect.getsource
+
+
 def _conv_discriminator_body(x, filters=(64, 128), kernel_size=5, dropout=0.3):
     """Conv f0 s2 -> LReLU -> [Dropout] -> Conv f1 s2 -> LReLU -> [Dropout] -> Flatten -> Dense 1."""
     for f in filters:
@@ -92,7 +96,7 @@ def build_dcgan_generator(latent_dim=LATENT_DIM, filters=(256, 128, 64), kernel_
     ``batch_norm=False`` is the ablation of 02_dcgan.ipynb.
     """
     z = keras.Input((latent_dim,), name="z")
-    return keras.Model(z, _dcgan_generator_body(z, filters, kernel_size, batch_norm), name=name)
+    return KindedModel(z, dcgan_generator_body(z, filters, kernel_size, batch_norm), name=name, gan_kind=make_kind("plain"))
 
 
 def build_dcgan_discriminator(input_shape=IMAGE_SHAPE, filters=(64, 128), kernel_size=5, dropout=0.3, name="dcgan_discriminator"):
@@ -139,7 +143,8 @@ def build_conditional_generator(latent_dim=LATENT_DIM, num_classes=NUM_CLASSES, 
     z = keras.Input((latent_dim,), name="z")
     label = keras.Input((), dtype="int32", name="label")
     x = layers.Concatenate()([z, layers.Embedding(num_classes, embedding_dim)(label)])
-    return keras.Model([z, label], _dcgan_generator_body(x, filters, kernel_size), name=name)
+    return KindedModel([z, label], dcgan_generator_body(x, filters, kernel_size), name=name,
+                       gan_kind=make_kind("conditional", num_classes=int(num_classes)))
 
 
 def build_conditional_discriminator(input_shape=IMAGE_SHAPE, num_classes=NUM_CLASSES, filters=(64, 128),
@@ -171,8 +176,9 @@ def build_conditional_discriminator(input_shape=IMAGE_SHAPE, num_classes=NUM_CLA
 
 
 def is_conditional(model):
-    """True if ``model`` takes a label as second input (cGAN)."""
-    return len(model.inputs) == 2
+    """True if ``model`` takes a label as second input (cGAN): its stored kind (``kinds.model_kind``), or for a
+    model that carries none (a discriminator, a network built by hand) its two inputs."""
+    return model_kind(model)["kind"] == "conditional"
 
 
 GAN_BUILDERS = {

@@ -9,6 +9,7 @@ import numpy as np
 import tensorflow as tf
 
 from gan_utils.data import check_labels, to_uint8
+from gan_utils.kinds import legacy_kind, model_kind, stored_kind, with_kind
 from gan_utils.models import is_conditional
 
 
@@ -43,6 +44,8 @@ def save_generator(generator, path, replace_shipped=False):
             f"folder), or pass replace_shipped=True to replace it on purpose.")
     portable = generator.__class__.from_config(_float32_config(generator.get_config()))
     portable.set_weights(generator.get_weights())
+    if stored_kind(portable) is None:  # every file saved here says what it is (kinds.py)
+        portable = with_kind(portable, **model_kind(generator))
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     portable.save(path)
     return Path(path)
@@ -50,22 +53,29 @@ def save_generator(generator, path, replace_shipped=False):
 
 def load_model_file(path):
     """Load a ``.keras`` model; a missing or unreadable file gets a one-sentence error (FileNotFoundError,
-    ValueError) instead of Keras' traceback. Shared by ``load_generator`` and ``translation.load_translator``."""
-    import gan_utils.translation  # noqa: F401 (registers the translators' layers, so they load anywhere)
+    ValueError) instead of Keras' traceback. Shared by ``load_generator`` and ``translation.load_translator``.
+
+    A legacy file (saved before models carried their kind) gets its kind from the old detection
+    (``kinds.legacy_kind``, names included), stamped on the loaded model; files that carry one are taken at
+    their word."""
+    import gan_utils.image_layers  # noqa: F401 (registers the translators' layers, so they load anywhere)
 
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"No model file at {path}.")
     try:
-        return keras.models.load_model(path, compile=False)
+        model = keras.models.load_model(path, compile=False)
     except Exception as err:  # Keras raises many types for a bad file
         raise ValueError(f"{path} is not a readable Keras model file ({type(err).__name__}: {err}).") from err
+    if stored_kind(model) is None and type(model).__name__ == "Functional":  # not a Sequential (the classifier)
+        model = with_kind(model, **legacy_kind(model))
+    return model
 
 
 def load_generator(path):
     """Load a ``.keras`` generator, refusing files that are missing or are not an MNIST generator."""
     model = load_model_file(path)
-    if model.name.startswith("translator_"):
+    if model_kind(model)["kind"] == "translator":
         raise ValueError(f"{path} is a translation model (notebook 07), not a generator: translate images with "
                          "`python -m gan_utils translate MODEL INPUT.npz --out OUT.npz`.")
     shape = tuple(model.outputs[0].shape[1:]) if len(model.outputs) == 1 else None
@@ -80,16 +90,18 @@ def generate_digits(generator, n, seed=0, labels=None, batch_size=500, code=None
     """Draw ``n`` uint8 digits (n, 28, 28). For a conditional generator ``labels`` default to
     n/10 of each digit in order (0,0,…,1,1,…); returns ``(images, labels or None)``.
 
-    An InfoGAN generator (09, ``infogan.is_infogan_generator``) gets its inputs drawn as in training (z, a
+    An InfoGAN generator (09, its kind says so: ``kinds.model_kind``) gets its inputs drawn as in training (z, a
     uniform categorical code, uniform continuous codes), not 74 Gaussian numbers; ``code=K`` fixes its
     categorical code to K (what K means is for the model to have learned: 09 maps each value to a digit).
     ``labels`` is then None: the codes are not labels."""
-    from gan_utils.infogan import NUM_CATEGORIES, NUM_CONTINUOUS, is_infogan_generator, sample_codes
+    from gan_utils.infogan import sample_codes
 
     if n <= 0:
         raise ValueError(f"n must be positive, got {n}.")
     latent_dim = int(generator.inputs[0].shape[-1])
-    if is_infogan_generator(generator):
+    kind = model_kind(generator)
+    if kind["kind"] == "infogan":
+        categories, continuous = kind["num_categories"], kind["num_continuous"]
         if labels is not None:
             raise ValueError("labels were given but this is an InfoGAN generator: fix its categorical code with "
                              "code=K (`--code K` on the command line) instead.")
@@ -97,7 +109,8 @@ def generate_digits(generator, n, seed=0, labels=None, batch_size=500, code=None
         chunks = []
         for start in range(0, n, batch_size):
             size = min(batch_size, n - start)
-            latent, _ = sample_codes(size, rng, code=code, noise_dim=latent_dim - NUM_CATEGORIES - NUM_CONTINUOUS)
+            latent, _ = sample_codes(size, rng, code=code, num_categories=categories, num_continuous=continuous,
+                                     noise_dim=latent_dim - categories - continuous)
             chunks.append(to_uint8(generator(latent, training=False).numpy()))
         return np.concatenate(chunks), None
     if code is not None:

@@ -15,6 +15,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
+from gan_utils.kinds import model_kind, with_kind
 from gan_utils.progressive import EqualizedConv2D, EqualizedDense, PixelNorm
 from gan_utils.train import GANSteps
 from gan_utils.steps_base import apply_gradients_of
@@ -224,7 +225,8 @@ def build_style_generator(latent_dim=64, w_dim=64, filters=(128, 64, 32), mappin
     synthesis = build_synthesis_network(w_dim, filters, seed)
     z = keras.Input((latent_dim,), name="z")
     w = Truncation(name="truncation")(mapping(z))
-    return keras.Model(z, synthesis(layers.RepeatVector(synthesis.inputs[0].shape[1], name="broadcast")(w)), name=name)
+    model = keras.Model(z, synthesis(layers.RepeatVector(synthesis.inputs[0].shape[1], name="broadcast")(w)), name=name)
+    return with_kind(model, "style", truncation=True)   # saved with it: what `sample --truncation` reads
 
 
 def _truncation_layer(generator):
@@ -238,12 +240,9 @@ def _truncation_layer(generator):
 
 def has_truncation(generator):
     """True for a ``build_style_generator`` model (mapping network + truncation layer), which ``set_truncation``
-    accepts; used by ``python -m gan_utils sample`` (notebook 08)."""
-    try:
-        _truncation_layer(generator)
-    except ValueError:
-        return False
-    return True
+    accepts: its kind (``kinds.model_kind``: stored, or a ``Truncation`` layer for a model that carries none);
+    used by ``python -m gan_utils sample`` (notebook 08)."""
+    return bool(model_kind(generator).get("truncation", False))
 
 
 def style_parts(generator):

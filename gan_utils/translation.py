@@ -24,6 +24,8 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
+from gan_utils.image_layers import Clip, MaskRows
+from gan_utils.kinds import model_kind, with_kind
 from gan_utils.losses import get_loss_pair, least_squares_discriminator_loss, least_squares_generator_loss
 from gan_utils.steps_base import Steps, apply_gradients_of
 
@@ -40,39 +42,6 @@ def load_sklearn_digits():
     bunch = load_digits()
     images = np.round(bunch.images * (255.0 / 16.0)).astype("uint8")
     return images, bunch.target.astype("int32")
-
-
-@keras.saving.register_keras_serializable("gan_utils")
-class Clip(layers.Layer):
-    """Clip to [low, high] (bicubic interpolation overshoots the [-1, 1] range near strokes)."""
-
-    def __init__(self, low=-1.0, high=1.0, **kwargs):
-        super().__init__(**kwargs)
-        self.low, self.high = float(low), float(high)
-
-    def call(self, x):
-        return keras.ops.clip(x, self.low, self.high)
-
-    def get_config(self):
-        return {**super().get_config(), "low": self.low, "high": self.high}
-
-
-@keras.saving.register_keras_serializable("gan_utils")
-class MaskRows(layers.Layer):
-    """Replace rows ``start:`` of an image batch (N, H, W, C) by ``value``: the inpainting task's missing part
-    (0 = mid-grey in [-1, 1], "unknown", distinct from the black background -1)."""
-
-    def __init__(self, start=14, value=0.0, **kwargs):
-        super().__init__(**kwargs)
-        self.start, self.value = int(start), float(value)
-
-    def call(self, x):
-        rows = keras.ops.arange(keras.ops.shape(x)[1])
-        keep = keras.ops.reshape(keras.ops.cast(rows < self.start, x.dtype), (1, -1, 1, 1))
-        return x * keep + self.value * (1.0 - keep)
-
-    def get_config(self):
-        return {**super().get_config(), "start": self.start, "value": self.value}
 
 
 def source_layers(task):
@@ -183,17 +152,18 @@ def build_translator(generator, task, name=None):
     x = layers.Rescaling(2.0, offset=-1.0)(source)
     for layer in source_layers(task):
         x = layer(x)
-    return keras.Model(source, generator(x), name=name or f"translator_{task}")
+    return with_kind(keras.Model(source, generator(x), name=name or f"translator_{task}"), "translator", task=task)
 
 
 def translator_task(model):
-    """The task of a model saved by ``build_translator`` (from its name), or a clear error."""
-    name = getattr(model, "name", "")
-    task = name[len("translator_"):] if name.startswith("translator_") else None
-    if task not in SOURCE_SIZE:
-        raise ValueError(f"{name!r} is not a translation model (made by translation.build_translator, e.g. "
-                         "data/pretrained/pix2pix_superres.keras); to draw digits from a GAN use `sample`.")
-    return task
+    """The task of a model made by ``build_translator`` (its stored kind, ``kinds``; not its name), or a clear
+    error."""
+    kind = model_kind(model) if isinstance(model, keras.Model) else {}
+    if kind.get("kind") != "translator" or kind.get("task") not in SOURCE_SIZE:
+        raise ValueError(f"{getattr(model, 'name', model)!r} is not a translation model (made by "
+                         "translation.build_translator, e.g. data/pretrained/pix2pix_superres.keras); to draw digits "
+                         "from a GAN use `sample`.")
+    return kind["task"]
 
 
 def _patch_summary(real_logits, fake_logits):
