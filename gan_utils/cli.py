@@ -1,11 +1,15 @@
-"""Command line: ``python -m gan_utils {train,sample,evaluate}``.
+"""Command line: ``python -m gan_utils {train,sample,translate,evaluate,student-edition}``.
 
-  train {mlp,dcgan,wgan,wgan-gp,cgan} (--epochs N | --minutes M | --iterations N) [--steps N]
-        [--batch-size B] [--seed S] [--strategy {default,mirrored,multi-worker}] --out DIR
+  train {mlp,dcgan,wgan,wgan-gp,cgan,pix2pix-superres,pix2pix-inpaint,cyclegan}
+        (--epochs N | --minutes M | --iterations N) [--steps N] [--batch-size B] [--seed S]
+        [--precision P] [--strategy {default,mirrored,multi-worker}] [--xla X] [--fused F] [--keep K] --out DIR
   sample MODEL.keras --n N [--seed S] [--labels D ... | --code K] [--truncation PSI] --out FILE.npz
+  translate MODEL.keras IMAGES.npz --out FILE.npz   (a translator of 07_image_to_image.ipynb)
   evaluate SAMPLES.npz
   student-edition --out DIR [--notebooks DIR]   (gan_utils/student.py, TEACHING.md)
 
+What ``train`` saves at the end is the steps object's ``export`` (a generator, or a translator); what ``sample``
+and ``translate`` accept is read from the model file's kind (``kinds.py``), not its name.
 Rerunning ``train`` with the same ``--out`` resumes from its last checkpoint. Bad input
 gets a one-line message and exit code 2; a diverged run exits with code 3.
 Introduced in the README; used in 02_dcgan.ipynb.

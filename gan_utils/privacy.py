@@ -1,4 +1,4 @@
-"""Is a synthetic table useful, faithful, and private? The three checks of issue #19 (notebook 10 in preparation).
+"""Is a synthetic table useful, faithful, and private? The three checks of issue #19 (taught in 10_beyond_images.ipynb).
 
 - **fidelity**: ``correlation_gap``, the mean absolute difference between the real and synthetic correlation
   matrices (off-diagonal), 0 when the pairwise structure is kept;

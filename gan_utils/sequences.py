@@ -1,4 +1,4 @@
-"""GANs for time series (issue #19, notebook 10 in preparation): recurrent G and D, data made in code, and the two
+"""GANs for time series (issue #19; taught in 10_beyond_images.ipynb): recurrent G and D, data made in code, and the two
 scores of the TimeGAN paper (Yoon et al., 2019).
 
 - ``sine_series``: sines with random frequency, phase and amplitude (optionally noise), like TimeGAN's benchmark,

@@ -1,4 +1,4 @@
-"""Traces a generator leaves: the average Fourier spectrum of images (issue #19, notebook 10 in preparation).
+"""Traces a generator leaves: the average Fourier spectrum of images (issue #19; taught in 10_beyond_images.ipynb).
 
 Transposed convolutions with stride 2 upsample by inserting zeros and smoothing; imperfect smoothing leaves a
 periodic pattern (checkerboard artefacts, Odena et al., 2016) that shows up as peaks at high spatial

@@ -1,4 +1,4 @@
-"""Synthetic tables: what a GAN needs to generate patient records (issue #19, notebook 10 in preparation).
+"""Synthetic tables: what a GAN needs to generate patient records (issue #19; taught in 10_beyond_images.ipynb).
 
 Tabular data is not an image: columns have different units, some are multi-modal, some are categories. As in
 CTGAN (Xu et al., 2019):

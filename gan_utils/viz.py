@@ -101,19 +101,6 @@ def save_gif(frames, path, fps=4, max_frames=60):
     return path
 
 
-def plot_density_1d(x, curves, ax=None, title=None):
-    """Plot named 1-D curves ``{label: values}`` over ``x`` (densities, D(x)...) on one axes."""
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3.2))
-    for label, values in curves.items():
-        ax.plot(x, values, label=label)
-    ax.set_xlabel("x")
-    ax.legend(loc="upper left")
-    if title:
-        ax.set_title(title)
-    return ax
-
-
 def plot_quality(records, ax=None, bars=None, x="epoch", ema=True, n=2000):
     """The quality log of ``callbacks.QualityMeter``: mean confidence, 10 x smallest class share and,
     for conditional models, requested-digit accuracy, against ``x`` ("epoch", "iteration" or

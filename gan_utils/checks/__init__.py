@@ -8,7 +8,7 @@ answer, so a check cell shows one line, not a traceback. A function that still r
 ``NotImplementedError`` (the student edition's skeleton) gets "not implemented yet"; any other
 exception in the student's code is reported in the same one-sentence form.
 
-Inside a check, a failed comparison raises ``CheckFailed(sentence)``; the ``@_exercise`` decorator (``core``) turns
+Inside a check, a failed comparison raises ``CheckFailed(sentence)``; the ``@exercise`` decorator (``core``) turns
 it into the printed ✗ line and ``False``. Write new checks the same way.
 
 The exercises and what each check compares (notebook in brackets):

@@ -2,22 +2,22 @@
 import numpy as np
 
 from gan_utils import privacy, spectra
-from gan_utils.checks.core import CheckFailed, _call, _close, _diagnose, _exercise, _name, _scalar
+from gan_utils.checks.core import CheckFailed, call_student, all_close, diagnose, exercise, function_name, scalar_of
 
 
 def _vector(value, fn, n):
     if value is None:
-        raise CheckFailed(f"{_name(fn)} returns None: `return` the distances.")
+        raise CheckFailed(f"{function_name(fn)} returns None: `return` the distances.")
     array = np.asarray(value.numpy() if hasattr(value, "numpy") else value, "float64")
     if array.size == 1 and n > 1:
-        raise CheckFailed(f"{_name(fn)} returns one number: return one distance per row (shape ({n},)), "
+        raise CheckFailed(f"{function_name(fn)} returns one number: return one distance per row (shape ({n},)), "
                           "not their mean.")
     if array.shape != (n,):
-        raise CheckFailed(f"{_name(fn)} returns shape {array.shape}: return one distance per row, shape ({n},).")
+        raise CheckFailed(f"{function_name(fn)} returns shape {array.shape}: return one distance per row, shape ({n},).")
     return array
 
 
-@_exercise("distance to the closest record")
+@exercise("distance to the closest record")
 def check_distance_to_closest_record(fn):
     """``fn(rows, training_rows)``: for each row, the Euclidean distance to its nearest training row, after
     scaling every column by the training rows' mean and standard deviation."""
@@ -26,7 +26,7 @@ def check_distance_to_closest_record(fn):
     training = rng.normal(size=(40, 3)) * scales + np.array([5.0, -300.0, 0.2])
     rows = np.concatenate([training[:3] + rng.normal(size=(3, 3)) * 0.05 * scales,   # near copies
                            rng.normal(size=(5, 3)) * scales * 2 + np.array([5.0, -300.0, 0.2])])
-    got = _vector(_call(fn, rows, training), fn, len(rows))
+    got = _vector(call_student(fn, rows, training), fn, len(rows))
     want = privacy.distance_to_closest_record(rows, training)
     if not np.allclose(got, want, rtol=1e-4, atol=1e-6):
         def nearest(a, b):
@@ -47,13 +47,13 @@ def check_distance_to_closest_record(fn):
                 raise CheckFailed(sentence)
         worst = int(np.argmax(np.abs(got - want)))
         raise CheckFailed(f"row {worst}: distance {got[worst]:.6g}, expected {want[worst]:.6g}.")
-    copies = _vector(_call(fn, training[:4], training), fn, 4)
+    copies = _vector(call_student(fn, training[:4], training), fn, 4)
     if not np.allclose(copies, 0.0, atol=1e-6):
         raise CheckFailed(f"rows copied from the training table should be at distance 0, yours gives {copies.round(4)}.")
     return "matches privacy.distance_to_closest_record, and copied rows are at distance 0."
 
 
-@_exercise("high-frequency share")
+@exercise("high-frequency share")
 def check_high_frequency_share(fn):
     """``fn(images, low=7)``: mean over images of the share of spectral power |FFT2(x − mean x)|², zero frequency
     centred (fftshift), that lies outside the centred (2·low + 1)² square."""
@@ -62,9 +62,9 @@ def check_high_frequency_share(fn):
     smooth = np.exp(-((yy - 14) ** 2 + (xx - 13) ** 2) / 40.0)[None] * rng.uniform(0.5, 1.0, (6, 1, 1))
     checker = ((yy + xx) % 2)[None] * 0.3 * rng.uniform(0.2, 1.0, (6, 1, 1))
     images = np.clip(smooth + checker + 0.05 * rng.normal(size=(6, 28, 28)), 0, 1)
-    value = _scalar(_call(fn, images), fn)
+    value = scalar_of(call_student(fn, images), fn)
     expected = spectra.high_frequency_share(images)
-    if not _close(value, expected):
+    if not all_close(value, expected):
         x = images - images.mean(axis=(1, 2), keepdims=True)
 
         def share(x, power=2, shift=True, low=7):
@@ -72,7 +72,7 @@ def check_high_frequency_share(fn):
             spec = np.fft.fftshift(spec, axes=(1, 2)) if shift else spec
             inner = spec[:, 14 - low:14 + low + 1, 14 - low:14 + low + 1].sum(axis=(1, 2))
             return np.mean(1 - inner / spec.sum(axis=(1, 2)))
-        _diagnose(value, expected, [
+        diagnose(value, expected, [
             (1 - expected, "this is the low-frequency share: return the share *outside* the centred square."),
             (share(x, power=1), "use the power |FFT|², not the magnitude |FFT|."),
             (share(x, shift=False), "the zero frequency sits at [0, 0] until np.fft.fftshift moves it to the centre."),
@@ -80,7 +80,7 @@ def check_high_frequency_share(fn):
                             "dominate the low frequencies."),
             (share(x, low=6), "the centred square spans centre − low … centre + low inclusive: 2·low + 1 values."),
         ], "the high-frequency share of 6 fixed images")
-    flat = _scalar(_call(fn, np.tile((((yy + xx) % 2) * 1.0)[None], (2, 1, 1))), fn)
-    if not _close(flat, 1.0, atol=1e-6):
+    flat = scalar_of(call_student(fn, np.tile((((yy + xx) % 2) * 1.0)[None], (2, 1, 1))), fn)
+    if not all_close(flat, 1.0, atol=1e-6):
         raise CheckFailed(f"a pure checkerboard has all its power at the highest frequency (share 1), yours gives {flat:.4g}.")
     return "matches spectra.high_frequency_share, and gives 1 for a pure checkerboard."

@@ -3,7 +3,7 @@ semi-supervised GAN's unsupervised loss."""
 import numpy as np
 
 from gan_utils import infogan, semisupervised
-from gan_utils.checks.core import CheckFailed, _call, _close, _diagnose, _exercise, _scalar, _softplus
+from gan_utils.checks.core import CheckFailed, call_student, all_close, diagnose, exercise, scalar_of, np_softplus
 
 
 def _logsumexp(x):
@@ -15,7 +15,7 @@ def _log_softmax(x):
     return x - _logsumexp(x)[:, None]
 
 
-@_exercise("InfoGAN's information loss")
+@exercise("InfoGAN's information loss")
 def check_info_loss(fn):
     """``fn(cat_logits, cont_mean, cat_code, cont_code, cont_weight=0.1)`` = mean cross-entropy of the categorical
     code (integers) + cont_weight · mean ½ Σ_j (c − μ)²."""
@@ -24,12 +24,12 @@ def check_info_loss(fn):
     cont_mean = rng.normal(size=(6, 2)).astype("float32")
     cat_code = rng.integers(0, 10, size=6).astype("int32")
     cont_code = rng.uniform(-1, 1, size=(6, 2)).astype("float32")
-    value = _scalar(_call(fn, cat_logits, cont_mean, cat_code, cont_code, cont_weight=0.1), fn)
+    value = scalar_of(call_student(fn, cat_logits, cont_mean, cat_code, cont_code, cont_weight=0.1), fn)
     expected = float(infogan.info_loss(cat_logits, cont_mean, cat_code, cont_code, cont_weight=0.1))
-    if not _close(value, expected):
+    if not all_close(value, expected):
         ce = -_log_softmax(cat_logits.astype("float64"))[np.arange(6), cat_code]
         sq = ((cont_code - cont_mean).astype("float64") ** 2).sum(axis=1)
-        _diagnose(value, expected, [
+        diagnose(value, expected, [
             (ce.mean() + 0.1 * sq.mean(), "the Gaussian term is ½·(c − μ)²: the ½ is missing."),
             (ce.mean() + 0.5 * sq.mean(), "multiply the continuous term by cont_weight."),
             (ce.mean(), "only the categorical term: add cont_weight · ½·Σ(c − μ)² for the continuous codes."),
@@ -40,41 +40,41 @@ def check_info_loss(fn):
              "sum the squared errors over the continuous codes, then average over the batch."),
         ], "the loss on 6 fixed fakes")
     perfect = np.eye(10, dtype="float32")[cat_code] * 50.0
-    got = _scalar(_call(fn, perfect, cont_code, cat_code, cont_code, cont_weight=0.1), fn)
-    if not _close(got, 0.0, atol=1e-4):
+    got = scalar_of(call_student(fn, perfect, cont_code, cat_code, cont_code, cont_weight=0.1), fn)
+    if not all_close(got, 0.0, atol=1e-4):
         raise CheckFailed(f"when Q reads every code back exactly the loss should be 0, yours is {got:.4g}.")
     return "matches infogan.info_loss, and is 0 when Q reads every code back."
 
 
-@_exercise("semi-supervised GAN, unsupervised loss")
+@exercise("semi-supervised GAN, unsupervised loss")
 def check_unsupervised_loss(fn):
     """``fn(unlabeled_logits, fake_logits)`` = mean softplus(−lse(unlabeled)) + mean softplus(lse(fake))."""
     rng = np.random.default_rng(11)
     unlabeled = rng.normal(size=(5, 10)).astype("float32") * 2
     fake = rng.normal(size=(7, 10)).astype("float32") * 2 - 1
-    value = _scalar(_call(fn, unlabeled, fake), fn)
+    value = scalar_of(call_student(fn, unlabeled, fake), fn)
     zeros = np.zeros(1, "int32")
     _, _, expected = semisupervised.semi_supervised_d_loss(unlabeled[:1], zeros, unlabeled, fake, return_terms=True)
     expected = float(expected)
-    if not _close(value, expected):
+    if not all_close(value, expected):
         lse_u, lse_f = _logsumexp(unlabeled.astype("float64")), _logsumexp(fake.astype("float64"))
         max_u, max_f = unlabeled.max(axis=1), fake.max(axis=1)
-        _diagnose(value, expected, [
-            (_softplus(lse_u).mean() + _softplus(-lse_f).mean(),
+        diagnose(value, expected, [
+            (np_softplus(lse_u).mean() + np_softplus(-lse_f).mean(),
              "real and generated are swapped: real images should get a large logsumexp, fakes a small one."),
-            (_softplus(-max_u).mean() + _softplus(max_f).mean(),
+            (np_softplus(-max_u).mean() + np_softplus(max_f).mean(),
              "the real/fake logit is logsumexp over the K logits, not their max."),
-            (_softplus(-lse_u).mean(), "the term for the generated images is missing."),
-            (_softplus(lse_f).mean(), "the term for the unlabeled real images is missing."),
-            (_softplus(-unlabeled.mean(axis=1)).mean() + _softplus(fake.mean(axis=1)).mean(),
+            (np_softplus(-lse_u).mean(), "the term for the generated images is missing."),
+            (np_softplus(lse_f).mean(), "the term for the unlabeled real images is missing."),
+            (np_softplus(-unlabeled.mean(axis=1)).mean() + np_softplus(fake.mean(axis=1)).mean(),
              "the real/fake logit is logsumexp over the K logits, not their mean."),
         ], "the loss on fixed logits")
     huge = np.full((2, 10), 1000.0, "float32")
-    got = _call(fn, huge, -huge)
+    got = call_student(fn, huge, -huge)
     got = np.asarray(got.numpy() if hasattr(got, "numpy") else got, "float64")
     if not np.all(np.isfinite(got)):
         raise CheckFailed("logits of ±1000 give a non-finite loss: write D = Z/(Z+1) with logsumexp and softplus "
                           "(tf.reduce_logsumexp, tf.math.softplus), not exp and log.")
-    if not _close(float(got.reshape(-1)[0]), 0.0, atol=1e-4):
+    if not all_close(float(got.reshape(-1)[0]), 0.0, atol=1e-4):
         raise CheckFailed(f"with confident, correct logits (±1000) the loss should be ≈ 0, yours is {float(got.reshape(-1)[0]):.4g}.")
     return "matches semisupervised.semi_supervised_d_loss's unsupervised term, and stays finite for logits of ±1000."

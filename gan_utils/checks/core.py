@@ -16,7 +16,7 @@ class CheckFailed(AssertionError):
     """Raised inside a check with the one sentence that says what differs; printed, never propagated."""
 
 
-def _exercise(title):
+def exercise(title):
     def wrap(body):
         @functools.wraps(body)
         def run(*args, **kwargs):
@@ -34,70 +34,70 @@ def _exercise(title):
 
 
 # -- helpers --------------------------------------------------------------------------------------
-def _name(fn):
+def function_name(fn):
     if isinstance(fn, keras.Model):
         return f"your model `{fn.name}`"
     return f"`{getattr(fn, '__name__', type(fn).__name__)}`"
 
 
-def _call(fn, *args, hint="", **kwargs):
+def call_student(fn, *args, hint="", **kwargs):
     """Call the student's code; NotImplementedError and other exceptions become one sentence."""
     try:
         return fn(*args, **kwargs)
     except CheckFailed:
         raise
     except NotImplementedError:
-        raise CheckFailed(f"{_name(fn)} is not implemented yet: replace `raise NotImplementedError` "
+        raise CheckFailed(f"{function_name(fn)} is not implemented yet: replace `raise NotImplementedError` "
                           "with your code.") from None
     except Exception as err:  # noqa: BLE001 (any error in student code becomes a sentence)
         text = re.sub(r"\x1b\[[0-9;]*m|\{\{function_node [^}]*\}\}|\[Op:\w+\]( name:)?", "", str(err))
         text = " ".join(text.replace("Exception encountered when calling Functional.call().", "").split())
         text = f": {text[:160]}{'…' if len(text) > 160 else ''}" if text else ""
-        raise CheckFailed(f"{_name(fn)} raised {type(err).__name__}{text}{' (' + hint + ')' if hint else ''}.") from None
+        raise CheckFailed(f"{function_name(fn)} raised {type(err).__name__}{text}{' (' + hint + ')' if hint else ''}.") from None
 
 
-def _scalar(value, fn, nan_hint=""):
+def scalar_of(value, fn, nan_hint=""):
     if value is None:
-        raise CheckFailed(f"{_name(fn)} returns None: `return` the value.")
+        raise CheckFailed(f"{function_name(fn)} returns None: `return` the value.")
     array = np.asarray(value.numpy() if hasattr(value, "numpy") else value)
     if np.iscomplexobj(array):
-        raise CheckFailed(f"{_name(fn)} returns a complex number ({complex(array.reshape(-1)[0]):.4g}): "
+        raise CheckFailed(f"{function_name(fn)} returns a complex number ({complex(array.reshape(-1)[0]):.4g}): "
                           "keep the real part (`.real`), round-off makes a tiny imaginary part.")
     if array.size != 1:
-        raise CheckFailed(f"{_name(fn)} returns an array of shape {array.shape}, not one number: "
+        raise CheckFailed(f"{function_name(fn)} returns an array of shape {array.shape}, not one number: "
                           "take the mean over the batch (tf.reduce_mean).")
     number = float(array.reshape(()))
     if not np.isfinite(number):
-        raise CheckFailed(f"{_name(fn)} returns {number}{': ' + nan_hint if nan_hint else ''}.")
+        raise CheckFailed(f"{function_name(fn)} returns {number}{': ' + nan_hint if nan_hint else ''}.")
     return number
 
 
-def _close(a, b, rtol=1e-4, atol=1e-5):
+def all_close(a, b, rtol=1e-4, atol=1e-5):
     return abs(a - b) <= atol + rtol * abs(b)
 
 
-def _diagnose(value, expected, variants, what):
+def diagnose(value, expected, variants, what):
     """Raise CheckFailed naming the first known mistake whose value matches, else a generic sentence."""
     for variant_value, sentence in variants:
-        if _close(value, variant_value) and not _close(value, expected):
+        if all_close(value, variant_value) and not all_close(value, expected):
             raise CheckFailed(sentence)
     raise CheckFailed(f"{what} is {value:.6g}, expected {expected:.6g}.")
 
 
-def _fmt(values):
+def format_values(values):
     return "[" + ", ".join(f"{float(v):g}" for v in values) + "]"
 
 
-def _softplus(t):
+def np_softplus(t):
     return np.logaddexp(0.0, np.asarray(t, "float64"))
 
 
-def _build(model_or_builder):
+def build_model(model_or_builder):
     """Accept a Keras model (or any callable model) or a function that builds one with no arguments."""
     if isinstance(model_or_builder, keras.Model):
         return model_or_builder
     if callable(model_or_builder) and _accepts_no_arguments(model_or_builder):
-        return _call(model_or_builder)
+        return call_student(model_or_builder)
     return model_or_builder
 
 
@@ -111,7 +111,7 @@ def _accepts_no_arguments(fn):
 
 
 
-def _shape(layer):
+def output_shape_of(layer):
     try:
         return tuple(layer.output.shape)
     except (AttributeError, ValueError):

@@ -4,7 +4,7 @@ import keras
 import numpy as np
 from keras import layers
 
-from gan_utils.checks.core import CheckFailed, _build, _call, _exercise, _shape
+from gan_utils.checks.core import CheckFailed, build_model, call_student, exercise, output_shape_of
 
 
 def _check_conv_blocks(model, layer_type, expected, strides, plural, label):
@@ -16,19 +16,19 @@ def _check_conv_blocks(model, layer_type, expected, strides, plural, label):
         raise CheckFailed(f"found {len(convs)} {name} {plural}, expected {len(expected)}: "
                           f"{' -> '.join(str(s) for s in expected)}.")
     for i, (layer, want, stride) in enumerate(zip(convs, expected, strides), start=1):
-        got = _shape(layer)
+        got = output_shape_of(layer)
         if got != want:
             fix = (f"use strides={stride} and padding='same'" if got is not None and got[1:3] != want[1:3]
                    else f"use {want[3]} filters")
             raise CheckFailed(f"{name} {label}{i} outputs {got}, expected {want}: {fix}.")
 
 
-@_exercise("DCGAN generator")
+@exercise("DCGAN generator")
 def check_dcgan_generator(model_or_builder, latent_dim=100, filters=(256, 128, 64)):
     """A Keras model (or a no-argument builder) with the TF tutorial's blocks; ``filters`` as in models."""
     from gan_utils.models import build_dcgan_generator
 
-    model = _build(model_or_builder)
+    model = build_model(model_or_builder)
     if not isinstance(model, keras.Model):
         raise CheckFailed(f"expected a keras.Model, got {type(model).__name__}.")
     if tuple(model.inputs[0].shape) != (None, latent_dim):
@@ -36,8 +36,8 @@ def check_dcgan_generator(model_or_builder, latent_dim=100, filters=(256, 128, 6
                           f"keras.Input(({latent_dim},)).")
     reshapes = [layer for layer in model.layers if isinstance(layer, layers.Reshape)]
     start = (None, 7, 7, filters[0])
-    if not reshapes or _shape(reshapes[0]) != start:
-        got = _shape(reshapes[0]) if reshapes else "no Reshape layer"
+    if not reshapes or output_shape_of(reshapes[0]) != start:
+        got = output_shape_of(reshapes[0]) if reshapes else "no Reshape layer"
         raise CheckFailed(f"after the Dense block expected a Reshape to {start}, found {got}: "
                           f"Dense(7 * 7 * {filters[0]}) then layers.Reshape((7, 7, {filters[0]})).")
     expected = [(None, 7, 7, filters[1]), (None, 14, 14, filters[2]), (None, 28, 28, 1)]
@@ -59,13 +59,13 @@ def check_dcgan_generator(model_or_builder, latent_dim=100, filters=(256, 128, 6
     return f"blocks {start} -> {' -> '.join(str(s) for s in expected)}, 3 BatchNorms, tanh, {reference:,} parameters."
 
 
-@_exercise("DCGAN discriminator")
+@exercise("DCGAN discriminator")
 def check_dcgan_discriminator(model_or_builder, filters=(64, 128), image_shape=(28, 28, 1)):
     """A Keras model (or a no-argument builder) with the TF tutorial's discriminator: strided 5x5 convolutions
     (28 -> 14 -> 7), LeakyReLU, dropout, and one logit (no sigmoid)."""
     from gan_utils.models import build_dcgan_discriminator
 
-    model = _build(model_or_builder)
+    model = build_model(model_or_builder)
     if not isinstance(model, keras.Model):
         raise CheckFailed(f"expected a keras.Model, got {type(model).__name__}.")
     if tuple(model.inputs[0].shape) != (None, *image_shape):
@@ -96,16 +96,16 @@ def check_dcgan_discriminator(model_or_builder, filters=(64, 128), image_shape=(
 
 
 # -- 6. the conditional generator (05_conditional_gan) --------------------------------------------
-@_exercise("conditional generator")
+@exercise("conditional generator")
 def check_conditional_generator(model_or_builder, latent_dim=100, num_classes=10, image_shape=(28, 28, 1)):
     """``G([z, labels])`` with z (N, latent_dim) and integer labels (N,): images of ``image_shape`` that
     change with the label (same z) and with z (same label)."""
-    generator = _build(model_or_builder)
+    generator = build_model(model_or_builder)
     z = np.repeat(np.random.default_rng(6).normal(size=(1, latent_dim)).astype("float32"), num_classes, axis=0)
     labels = np.arange(num_classes, dtype="int32")
     hint = (f"the generator takes [z of shape (N, {latent_dim}), labels of shape (N,) int32]: embed the label "
             "(layers.Embedding) and concatenate it to z")
-    images = np.asarray(_call(generator, [z, labels], training=False, hint=hint))
+    images = np.asarray(call_student(generator, [z, labels], training=False, hint=hint))
     if images.shape != (num_classes, *image_shape):
         raise CheckFailed(f"for {num_classes} inputs the output has shape {images.shape}, expected "
                           f"{(num_classes, *image_shape)}.")
@@ -118,7 +118,7 @@ def check_conditional_generator(model_or_builder, latent_dim=100, num_classes=10
         a, b = np.unravel_index(gaps.argmin(), gaps.shape)
         raise CheckFailed(f"labels {a} and {b} give the same image for the same z: each label needs its own embedding.")
     other_z = np.random.default_rng(7).normal(size=(num_classes, latent_dim)).astype("float32")
-    others = np.asarray(_call(generator, [other_z, labels], training=False, hint=hint))
+    others = np.asarray(call_student(generator, [other_z, labels], training=False, hint=hint))
     if np.abs(others - images).max() < 1e-7:
         raise CheckFailed("the output does not depend on z: feed z (concatenated with the label embedding) to the body.")
     return f"output {(num_classes, *image_shape)}, different images for the {num_classes} labels and for different z."

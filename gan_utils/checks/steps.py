@@ -9,7 +9,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from gan_utils.checks.core import CheckFailed, _call, _close, _diagnose, _exercise, _name, _scalar, _softplus
+from gan_utils.checks.core import CheckFailed, call_student, all_close, diagnose, exercise, function_name, scalar_of, np_softplus
 
 
 # -- 2. the train steps (01_vanilla_gan) ----------------------------------------------------------
@@ -111,13 +111,13 @@ class _Fixture:
         self.reset()
         env = {"generator": self.generator, "discriminator": self.discriminator, "noise": self.noise,
                "g_optimizer": _RecordingOptimizer("g_optimizer"), "d_optimizer": _RecordingOptimizer("d_optimizer")}
-        out = _call(_bind(fn, env), argument,
+        out = call_student(_bind(fn, env), argument,
                     hint="the check gives your step its own generator, discriminator, optimizers and noise(n)")
         if isinstance(out, dict):
             out = out.get("d_loss", out.get("g_loss", out.get("loss")))
         elif isinstance(out, (tuple, list)) and out:
             out = out[0]
-        return _scalar(out, fn), self.trainable(), env
+        return scalar_of(out, fn), self.trainable(), env
 
 
 def _bind(fn, env):
@@ -170,43 +170,43 @@ _TRAINING_MISSING = {
 }
 
 
-@_exercise("discriminator step")
+@exercise("discriminator step")
 def check_d_step(fn):
     """``fn(real)``: one D update with ``d_optimizer`` on ``real`` and ``noise(n)`` fresh fakes; returns d_loss."""
     fixture = _Fixture()
     expected, (g_ref, d_ref) = fixture.reference("d")
     value, (g_after, d_after), env = fixture.run_student(fn, tf.constant(_REAL))
-    if not _close(value, expected):
+    if not all_close(value, expected):
         variants = [(-expected, "the loss's sign is flipped: D minimises −log σ(D(x)) − log(1 − σ(D(G(z)))).")]
         for flags, sentence in _TRAINING_MISSING.items():
             r, f = fixture.outputs(*flags)
-            variants.append((_softplus(-r).mean() + _softplus(f).mean(), sentence))
+            variants.append((np_softplus(-r).mean() + np_softplus(f).mean(), sentence))
         r, f = fixture.outputs(True, True)
-        variants.append((_softplus(r).mean() + _softplus(-f).mean(), "real and fake labels are swapped: real is 1, fake is 0."))
-        variants.append((_softplus(-r).mean(), "the loss has only the real term: add the fakes' term."))
-        _diagnose(value, expected, variants, f"{_name(fn)}'s loss on the check's batch")
+        variants.append((np_softplus(r).mean() + np_softplus(-f).mean(), "real and fake labels are swapped: real is 1, fake is 0."))
+        variants.append((np_softplus(-r).mean(), "the loss has only the real term: add the fakes' term."))
+        diagnose(value, expected, variants, f"{function_name(fn)}'s loss on the check's batch")
     fixture.reset()
     g_initial, d_initial = fixture.trainable()
-    _compare_update(_name(fn), "discriminator", d_after, d_ref, d_initial, g_after, g_initial, env, "d_optimizer")
+    _compare_update(function_name(fn), "discriminator", d_after, d_ref, d_initial, g_after, g_initial, env, "d_optimizer")
     return f"same loss ({value:.5f}) and same updated weights as GANSteps.d_step on fixed weights, noise and batch."
 
 
-@_exercise("generator step")
+@exercise("generator step")
 def check_g_step(fn):
     """``fn(batch_size)``: one G update with ``g_optimizer`` on ``noise(batch_size)``; returns g_loss (non-saturating)."""
     fixture = _Fixture()
     expected, (g_ref, d_ref) = fixture.reference("g")
     value, (g_after, d_after), env = fixture.run_student(fn, BATCH)
-    if not _close(value, expected):
+    if not all_close(value, expected):
         _, f = fixture.outputs(True, True)
         variants = [(-expected, "the loss's sign is flipped: G minimises −log σ(D(G(z))) = softplus(−D(G(z)))."),
-                    (-_softplus(f).mean(), "this is the saturating loss log(1 − σ(D(G(z)))): use the non-saturating "
+                    (-np_softplus(f).mean(), "this is the saturating loss log(1 − σ(D(G(z)))): use the non-saturating "
                                            "−log σ(D(G(z))) = softplus(−D(G(z)))."),
-                    (_softplus(f).mean(), "the fakes are labelled 0 (fake) in G's loss: G wants D to say real, label 1.")]
+                    (np_softplus(f).mean(), "the fakes are labelled 0 (fake) in G's loss: G wants D to say real, label 1.")]
         for flags, sentence in _TRAINING_MISSING.items():
-            variants.append((_softplus(-fixture.outputs(*flags)[1]).mean(), sentence))
-        _diagnose(value, expected, variants, f"{_name(fn)}'s loss on the check's noise")
+            variants.append((np_softplus(-fixture.outputs(*flags)[1]).mean(), sentence))
+        diagnose(value, expected, variants, f"{function_name(fn)}'s loss on the check's noise")
     fixture.reset()
     g_initial, d_initial = fixture.trainable()
-    _compare_update(_name(fn), "generator", g_after, g_ref, g_initial, d_after, d_initial, env, "g_optimizer")
+    _compare_update(function_name(fn), "generator", g_after, g_ref, g_initial, d_after, d_initial, env, "g_optimizer")
     return f"same loss ({value:.5f}) and same updated weights as GANSteps.g_step on fixed weights and noise."

@@ -3,19 +3,19 @@ standard deviation and StyleGAN's truncation trick."""
 import numpy as np
 
 from gan_utils import progressive, style
-from gan_utils.checks.core import CheckFailed, _call, _exercise, _name
+from gan_utils.checks.core import CheckFailed, call_student, exercise, function_name
 
 
 def _array(value, fn, what):
     """The student's result as a float64 array (a tf.Tensor or a NumPy array), or a sentence if it is not one."""
     if value is None:
-        raise CheckFailed(f"{_name(fn)} returns None: `return` the {what}.")
+        raise CheckFailed(f"{function_name(fn)} returns None: `return` the {what}.")
     try:
         array = np.asarray(value.numpy() if hasattr(value, "numpy") else value, "float64")
     except (TypeError, ValueError):
-        raise CheckFailed(f"{_name(fn)} returns {type(value).__name__}, not an array of numbers.") from None
+        raise CheckFailed(f"{function_name(fn)} returns {type(value).__name__}, not an array of numbers.") from None
     if not np.all(np.isfinite(array)):
-        raise CheckFailed(f"{_name(fn)} returns NaN or Inf values.")
+        raise CheckFailed(f"{function_name(fn)} returns NaN or Inf values.")
     return array
 
 
@@ -46,13 +46,13 @@ def _append(x, per_group, group_size):
     return np.concatenate([x, np.broadcast_to(s[:, None, None, None], (*x.shape[:-1], 1))], axis=-1)
 
 
-@_exercise("minibatch standard deviation")
+@exercise("minibatch standard deviation")
 def check_minibatch_stddev(fn):
     """``fn(x, group_size=4)``: x (N, H, W, C), N divisible by group_size -> (N, H, W, C + 1), the last channel the
     mean over features and positions of sqrt(Var_group(x) + 1e-8), groups as in ``progressive.MinibatchStdDev``."""
     rng = np.random.default_rng(5)
     x = (rng.normal(size=(8, 3, 3, 2)) * np.array([1.0, 2.5]) + 0.3).astype("float32")
-    value = _array(_call(fn, x, group_size=4), fn, "array x with the statistic appended")
+    value = _array(call_student(fn, x, group_size=4), fn, "array x with the statistic appended")
     expected = progressive.MinibatchStdDev(4)(x).numpy().astype("float64")
     if value.shape != expected.shape:
         if value.shape == (8, 3, 3, 1):
@@ -94,14 +94,14 @@ def check_minibatch_stddev(fn):
     ]
     if not _matches(value, expected):
         _diagnose_array(value, expected, variants, "the statistic for 8 samples in groups of 4")
-    pairs = _array(_call(fn, x, group_size=2), fn, "array x with the statistic appended")
+    pairs = _array(call_student(fn, x, group_size=2), fn, "array x with the statistic appended")
     if not _matches(pairs, progressive.MinibatchStdDev(2)(x).numpy()):
         if _matches(pairs, expected):
             raise CheckFailed("use the group_size argument: with group_size=2 the result should change.")
         raise CheckFailed("correct for groups of 4 but not for groups of 2: use group_size for the reshape and the "
                           "tiling.")
     same = np.repeat(x[:1], 8, axis=0)
-    collapsed = _array(_call(fn, same, group_size=4), fn, "array x with the statistic appended")
+    collapsed = _array(call_student(fn, same, group_size=4), fn, "array x with the statistic appended")
     if collapsed.shape == (8, 3, 3, 3) and not np.allclose(collapsed[..., -1], np.sqrt(EPSILON), rtol=1e-3):
         got = float(collapsed[..., -1].mean())
         raise CheckFailed(f"on a batch of identical samples the statistic should be sqrt(0 + 1e-8) = 1e-4, yours is "
@@ -120,14 +120,14 @@ def reference_truncate(w, w_avg, psi):
     return layer(w).numpy()
 
 
-@_exercise("truncation trick")
+@exercise("truncation trick")
 def check_truncation(fn):
     """``fn(w, w_avg, psi)``: w (N, w_dim), w_avg (w_dim,) -> w_avg + psi·(w − w_avg), shape (N, w_dim)."""
     rng = np.random.default_rng(8)
     w = (rng.normal(size=(6, 5)) * 1.5 + 0.3).astype("float32")
     w_avg = rng.normal(size=5).astype("float32")
     psi = 0.7
-    value = _array(_call(fn, w, w_avg, psi), fn, "truncated w")
+    value = _array(call_student(fn, w, w_avg, psi), fn, "truncated w")
     expected = reference_truncate(w, w_avg, psi).astype("float64")
     if value.shape != expected.shape:
         raise CheckFailed(f"return one truncated w per row of w: shape {expected.shape} for w of shape {w.shape}, "
@@ -148,7 +148,7 @@ def check_truncation(fn):
         _diagnose_array(value, expected, variants, "the truncated w for ψ = 0.7")
     for edge, want, sentence in ((1.0, wd, "ψ = 1 must return w unchanged (no truncation)."),
                                  (0.0, np.broadcast_to(ad, wd.shape), "ψ = 0 must return w_avg for every row.")):
-        got = _array(_call(fn, w, w_avg, edge), fn, "truncated w")
+        got = _array(call_student(fn, w, w_avg, edge), fn, "truncated w")
         if not _matches(got, want):
             raise CheckFailed(sentence)
     return "matches style.Truncation: ψ = 1 keeps w, ψ = 0 gives w_avg, and ψ = 0.7 keeps 70 % of each offset."

@@ -5,11 +5,11 @@ import tensorflow as tf
 from keras import layers
 
 from gan_utils import losses
-from gan_utils.checks.core import CheckFailed, _call, _close, _diagnose, _exercise, _name, _scalar
+from gan_utils.checks.core import CheckFailed, call_student, all_close, diagnose, exercise, function_name, scalar_of
 
 
 # -- 5. WGAN: weight clipping and the gradient penalty (04_wgan) ----------------------------------
-@_exercise("weight clipping")
+@exercise("weight clipping")
 def check_weight_clipping(fn):
     """``fn(model, c)`` clips every trainable variable of ``model`` to [−c, c] in place."""
     x = keras.Input((4,))
@@ -19,7 +19,7 @@ def check_weight_clipping(fn):
         before = [rng.uniform(-0.06, 0.06, size=v.shape).astype("float32") for v in model.trainable_variables]
         for v, value in zip(model.trainable_variables, before):
             v.assign(value)
-        _call(fn, model, c)
+        call_student(fn, model, c)
         after = [v.numpy() for v in model.trainable_variables]
         wanted = [np.clip(b, -c, c) for b in before]
         if all(np.allclose(a, w, atol=1e-7) for a, w in zip(after, wanted)):
@@ -58,7 +58,7 @@ class _QuadraticCritic:
         return (tf.reduce_sum(x * self.w, axis=axes) + self.scale * 0.25 * tf.reduce_sum(x * x, axis=axes))[:, None]
 
 
-@_exercise("gradient penalty")
+@exercise("gradient penalty")
 def check_gradient_penalty(fn):
     """``fn(critic, real, fake)`` = mean((sqrt(Σ grad² + ε) − 1)²) at x̂ = α·real + (1 − α)·fake, α ~ U(0, 1)
     per sample, the gradient of ``critic(x̂, training=True)`` with respect to x̂ (as losses.gradient_penalty)."""
@@ -68,9 +68,9 @@ def check_gradient_penalty(fn):
     fake = -rng.uniform(0.5, 1.5, size=(n, *shape)).astype("float32")
     critic = _QuadraticCritic(rng.normal(0.0, 0.3, size=shape))
     hint = "if tape.gradient returned None, call tape.watch(interpolates) inside the tape"
-    value = _scalar(_call(fn, critic, tf.constant(real), tf.constant(fake), hint=hint), fn)
+    value = scalar_of(call_student(fn, critic, tf.constant(real), tf.constant(fake), hint=hint), fn)
     if not critic.inputs:
-        raise CheckFailed(f"{_name(fn)} never calls the critic: evaluate critic(interpolates, training=True).")
+        raise CheckFailed(f"{function_name(fn)} never calls the critic: evaluate critic(interpolates, training=True).")
     x_hat = critic.inputs[0].numpy().astype("float64")
     if x_hat.shape != real.shape:
         raise CheckFailed(f"the critic was called on shape {x_hat.shape}, expected interpolates of shape {real.shape}.")
@@ -89,8 +89,8 @@ def check_gradient_penalty(fn):
     g = critic.w.numpy().astype("float64") + 0.5 * x_hat  # the analytic gradient at x̂
     sq = np.square(g)
     norms = np.sqrt(sq.sum(axis=(1, 2, 3)))
-    if not _close(value, expected):
-        _diagnose(value, expected, [
+    if not all_close(value, expected):
+        diagnose(value, expected, [
             (np.mean((sq.sum(axis=(1, 2, 3)) - 1) ** 2), "you penalise (‖g‖² − 1)²: take the square root of the "
                                                          "sum of squares (plus ε) before subtracting 1."),
             (np.mean((np.sqrt(sq.sum(axis=-1)) - 1) ** 2), "the norm is taken over the last axis only: sum the "
@@ -110,7 +110,7 @@ def check_gradient_penalty(fn):
     scale = tf.Variable(1.0)
     zeros = tf.zeros((4, *shape))
     with tf.GradientTape() as tape:
-        penalty = _call(fn, _QuadraticCritic(np.zeros(shape), scale), zeros, zeros, hint=hint)
+        penalty = call_student(fn, _QuadraticCritic(np.zeros(shape), scale), zeros, zeros, hint=hint)
     grad = tape.gradient(penalty, scale)
     if grad is None:
         raise CheckFailed("the penalty is not differentiable with respect to the critic's weights: keep it in "
