@@ -60,7 +60,7 @@ def build_toy_discriminator(data_dim=1, hidden=(32, 32), name="toy_discriminator
     return build_mlp_discriminator((data_dim,), hidden=hidden, name=name)
 
 
-def dcgan_generator_body(x, filters=(256, 128, 64), kernel_size=5, batch_norm=True):
+def _dcgan_generator_body(x, filters=(256, 128, 64), kernel_size=5, batch_norm=True):
     """Dense 7·7·f0 (no bias) -> [BN] -> LReLU -> Reshape -> ConvT f1 s1 -> [BN] -> LReLU
     -> ConvT f2 s2 -> [BN] -> LReLU -> ConvT 1 s2 tanh: (7,7,f0) -> (7,7,f1) -> (14,14,f2) -> (28,28,1)."""
 
@@ -78,7 +78,7 @@ def dcgan_generator_body(x, filters=(256, 128, 64), kernel_size=5, batch_norm=Tr
     )(x)
 
 
-_dcgan_generator_body = dcgan_generator_body  # the name 02_dcgan.ipynb shows with inspect.getsource
+dcgan_generator_body = _dcgan_generator_body  # public name (infogan); 02_dcgan.ipynb shows the source under the old one
 
 
 def _conv_discriminator_body(x, filters=(64, 128), kernel_size=5, dropout=0.3):
@@ -96,7 +96,7 @@ def build_dcgan_generator(latent_dim=LATENT_DIM, filters=(256, 128, 64), kernel_
     ``batch_norm=False`` is the ablation of 02_dcgan.ipynb.
     """
     z = keras.Input((latent_dim,), name="z")
-    return KindedModel(z, dcgan_generator_body(z, filters, kernel_size, batch_norm), name=name, gan_kind=make_kind("plain"))
+    return KindedModel(z, _dcgan_generator_body(z, filters, kernel_size, batch_norm), name=name, gan_kind=make_kind("plain"))
 
 
 def build_dcgan_discriminator(input_shape=IMAGE_SHAPE, filters=(64, 128), kernel_size=5, dropout=0.3, name="dcgan_discriminator"):
@@ -143,7 +143,7 @@ def build_conditional_generator(latent_dim=LATENT_DIM, num_classes=NUM_CLASSES, 
     z = keras.Input((latent_dim,), name="z")
     label = keras.Input((), dtype="int32", name="label")
     x = layers.Concatenate()([z, layers.Embedding(num_classes, embedding_dim)(label)])
-    return KindedModel([z, label], dcgan_generator_body(x, filters, kernel_size), name=name,
+    return KindedModel([z, label], _dcgan_generator_body(x, filters, kernel_size), name=name,
                        gan_kind=make_kind("conditional", num_classes=int(num_classes)))
 
 
