@@ -16,9 +16,9 @@ from gan_utils.semisupervised import (SemiSupervisedSteps, balanced_labeled_indi
                                       build_semi_supervised_discriminator, classification_accuracy, fit_semi_supervised,
                                       real_fake_logit, semi_supervised_d_loss)
 from gan_utils.trainer import Trainer
+from tests.seeding import reseed
 
 gan_utils.set_seed(0, deterministic=True)
-gan_utils.choose_precision("float32")
 
 
 def weights(variables):
@@ -111,7 +111,7 @@ def test_infogan_model_shapes_at_the_notebook_sizes():
 
 
 def make_infogan(seed=0, info_weight=1.0, **kwargs):
-    keras.utils.set_random_seed(seed)  # same initial weights for the same seed
+    reseed(seed)  # same initial weights for the same seed
     generator = build_infogan_generator(noise_dim=6, num_categories=3, num_continuous=2, filters=(8, 4, 2))
     discriminator = build_infogan_discriminator(num_categories=3, num_continuous=2, filters=(4, 8), dropout=0.0,
                                                 q_units=8)
@@ -327,7 +327,7 @@ def test_semi_supervised_models_shapes_and_the_baseline_is_the_same_network():
 
 
 def make_ssl(seed=0, generator_loss="feature-matching", **kwargs):
-    keras.utils.set_random_seed(seed)
+    reseed(seed)
     generator = build_dcgan_generator(latent_dim=8, filters=(8, 4, 2))
     discriminator = build_semi_supervised_discriminator(filters=(4, 8), dropout=0.0, hidden=16)
     return SemiSupervisedSteps(generator, discriminator, keras.optimizers.SGD(0.05), keras.optimizers.SGD(0.05),

@@ -44,14 +44,13 @@ def test_fused_batchnorm_in_mixed_bfloat16_stays_close(native, monkeypatch):
     if native and not fast.native_bfloat16_batchnorm():
         pytest.skip("no bfloat16 FusedBatchNormV3 kernel on this machine")
     monkeypatch.setattr(fast, "native_bfloat16_batchnorm", lambda: native)
-    keras.mixed_precision.set_global_policy("mixed_bfloat16")
-    try:
+    from gan_utils.runtime import precision_scope
+
+    with precision_scope("mixed_bfloat16"):
         shape = (32, 7, 7, 16)
         plain, fused = _paired_batchnorms(shape, seed=2)
         x = tf.constant(np.random.default_rng(3).normal(size=shape).astype("float32"))
         y_plain, y_fused = plain(x, training=True), fused(x, training=True)
-    finally:
-        keras.mixed_precision.set_global_policy("float32")
     assert y_fused.dtype == y_plain.dtype == tf.bfloat16
     np.testing.assert_allclose(tf.cast(y_fused, tf.float32), tf.cast(y_plain, tf.float32), atol=0.05)
     np.testing.assert_allclose(fused.moving_variance, plain.moving_variance, rtol=1e-3)

@@ -13,9 +13,9 @@ from gan_utils import models
 from gan_utils import progressive as P
 from gan_utils import style as S
 from gan_utils.trainer import Trainer
+from tests.seeding import reseed
 
 gan_utils.set_seed(0, deterministic=True)
-gan_utils.choose_precision("float32")
 
 RNG = np.random.default_rng(0)
 
@@ -25,7 +25,7 @@ def normal(*shape):
 
 
 def tiny_progressive(latent_dim=4):
-    gan_utils.set_seed(3)
+    reseed(3)
     return (P.build_progressive_generator(latent_dim, filters=(8, 4, 4)),
             P.build_progressive_discriminator(filters=(4, 4, 8)))
 
@@ -265,7 +265,7 @@ def test_arguments_are_checked_with_a_sentence():
 
 @pytest.fixture(scope="module")
 def style_generator():
-    gan_utils.set_seed(4)
+    reseed(4)
     return S.build_style_generator(latent_dim=4, w_dim=6, filters=(8, 4, 4), mapping_layers=2, name="tiny_style")
 
 
@@ -357,7 +357,7 @@ def test_one_progressive_step_trains_only_the_current_stage():
 
 
 def test_one_style_gan_step_updates_both_networks_and_w_avg():
-    gan_utils.set_seed(6)
+    reseed(6)
     g = S.build_style_generator(latent_dim=4, w_dim=6, filters=(8, 4, 4), mapping_layers=2)
     d = models.build_mlp_discriminator(hidden=(8,))      # any 28×28 discriminator (a small graph traces faster)
     steps = S.StyleGANSteps(g, d, keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3), seed=2)
@@ -377,7 +377,7 @@ def test_a_run_killed_during_a_fade_in_resumes_bit_identically(tmp_path):
     images = np.random.default_rng(0).integers(0, 256, (64, 28, 28), dtype=np.uint8)
 
     def steps():
-        gan_utils.set_seed(5, deterministic=True)
+        reseed(5, deterministic=True)
         g, d = tiny_progressive()
         return P.ProgressiveGANSteps(g, d, keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3), seed=5,
                                      schedule=P.GrowthSchedule(stage_iterations=2, fade_iterations=4))
@@ -407,7 +407,7 @@ def test_a_run_killed_during_a_fade_in_resumes_bit_identically(tmp_path):
 
 def test_the_trainer_checkpoints_w_avg_psi_and_the_noise_state(tmp_path):
     def steps():
-        gan_utils.set_seed(6)
+        reseed(6)
         g = S.build_style_generator(latent_dim=4, w_dim=6, filters=(8, 4, 4), mapping_layers=2)
         return S.StyleGANSteps(g, models.build_mlp_discriminator(hidden=(8,)), keras.optimizers.Adam(),
                                keras.optimizers.Adam())

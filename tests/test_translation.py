@@ -7,6 +7,7 @@ import tensorflow as tf
 
 from gan_utils import translation as T
 from gan_utils.trainer import Trainer
+from tests.seeding import reseed
 
 
 def digits(n=8, seed=0):
@@ -74,7 +75,7 @@ def test_dropout_is_the_only_randomness_of_the_unet():
 
 
 def _pix2pix(adversarial=True, l1_weight=100.0, task="superres"):
-    keras.utils.set_random_seed(1)
+    reseed(1)
     return T.Pix2PixSteps(T.build_unet(), T.build_patch_discriminator(), keras.optimizers.Adam(2e-4, beta_1=0.5),
                           keras.optimizers.Adam(2e-4, beta_1=0.5), task=task, l1_weight=l1_weight,
                           adversarial=adversarial)
@@ -97,7 +98,7 @@ def test_pix2pix_step_logs_the_l1_it_descends(adversarial, l1_weight):
 
 def test_pix2pix_l1_matches_the_generator_without_dropout():
     """Golden value: with dropout 0 the logged L1 is exactly mean |real − G(input)| before the update."""
-    keras.utils.set_random_seed(2)
+    reseed(2)
     steps = T.Pix2PixSteps(T.build_unet(dropout=0.0), T.build_patch_discriminator(), keras.optimizers.Adam(1e-3),
                            keras.optimizers.Adam(1e-3), task="inpaint", adversarial=False)
     real = tf.constant(digits(4)[0])
@@ -113,7 +114,7 @@ def test_pix2pix_refuses_a_generator_without_loss():
 
 
 def _cyclegan(cycle_weight=10.0, seed=0):
-    keras.utils.set_random_seed(seed)
+    reseed(seed)
     images, _ = T.load_sklearn_digits()
     return T.make_translation_steps("cyclegan", seed=seed, cycle_weight=cycle_weight,
                                     domain_b=T.source_to_input(images[:64], "sklearn"))
@@ -144,7 +145,7 @@ def test_translation_runs_resume_exactly(tmp_path, name):
     images = load_mnist()[0][:256]
 
     def run(out, plan):
-        gan_utils.set_seed(5, deterministic=True)
+        reseed(5, deterministic=True)
         for iterations in plan:
             trainer = make_trainer(name, out_dir=out, seed=5)
             trainer.fit(images, iterations=iterations, batch_size=32)

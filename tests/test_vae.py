@@ -7,7 +7,6 @@ import gan_utils
 from gan_utils import data, vae
 from gan_utils.sampling import generate_digits
 
-gan_utils.choose_precision("float32")
 
 
 def test_kl_closed_form_matches_monte_carlo():
