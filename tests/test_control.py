@@ -203,9 +203,17 @@ def test_a_saved_infogan_is_sampled_with_its_codes(tmp_path):
     assert is_infogan_generator(loaded)
     images, labels = generate_digits(loaded, 30, seed=1, code=3)
     assert images.shape == (30, 28, 28) and images.dtype == np.uint8 and labels is None
-    # the same draw, done by hand: the saved model is fed exactly sample_codes' inputs
-    expected = generator(sample_codes(30, np.random.default_rng(1), code=3)[0], training=False).numpy()
-    np.testing.assert_array_equal(images, gan_utils.data.to_uint8(expected))
+    # the same draw, done by hand: the saved model is fed exactly sample_codes' inputs (one result per question)
+    codes = sample_codes(30, np.random.default_rng(1), code=3)[0]
+    np.testing.assert_array_equal(images, gan_utils.data.to_uint8(loaded(codes, training=False).numpy()))
+    # the in-memory generator computes under the session's policy, the saved file in float32 (save_generator):
+    # equal in float32; under mixed_bfloat16 a few uint8 levels apart (bfloat16 keeps 8 bits of mantissa)
+    in_memory = gan_utils.data.to_uint8(generator(codes, training=False).numpy()).astype(int)
+    if keras.config.dtype_policy().name == "float32":
+        np.testing.assert_array_equal(images, in_memory)
+    else:
+        difference = np.abs(images.astype(int) - in_memory)
+        assert difference.max() <= 6 and difference.mean() < 0.5, (difference.max(), difference.mean())
     with pytest.raises(ValueError, match="code=K"):
         generate_digits(loaded, 10, labels=np.zeros(10, "int32"))
     with pytest.raises(ValueError, match="not an InfoGAN"):
