@@ -407,3 +407,11 @@ def test_printed_answers_exercise_cells_and_written_solutions_are_taken_out():
     assert "".join(solution["source"]) == "### Exercise 1: the measurement"
     assert "".join(exercise["source"]) == "# Exercise 1: measure it\n# TODO: your code here" and exercise["outputs"] == []
     assert teacher["cells"][7]["source"][0].startswith("### Solution")  # the teacher's notebook is untouched
+
+
+def test_every_check_names_the_package_code_it_compares_with():
+    """REFERENCE_CODE covers every check the notebooks use, and each entry is real package code with a body."""
+    used = {check.__name__ for checks_of_notebook in checks.ALL_CHECKS.values() for check in checks_of_notebook}
+    assert used <= set(student.REFERENCE_CODE), sorted(used - set(student.REFERENCE_CODE))
+    for dotted in {d for targets in student.REFERENCE_CODE.values() for d in targets}:
+        assert len(_code_tokens(_package_body(dotted))) >= 10, dotted
