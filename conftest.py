@@ -20,6 +20,20 @@ def pytest_configure(config):
     from gan_utils.runtime import choose_precision
 
     config.gan_precision = choose_precision("auto")
+    config.addinivalue_line("markers", "float32: a golden test of a formula, run under float32 whatever the suite's "
+                                       "policy (its closeness under mixed_bfloat16 is tested in test_precision.py)")
+
+
+@pytest.fixture(autouse=True)
+def float32_when_marked(request):
+    """Tests marked ``float32`` check arithmetic against NumPy to float32 tolerances: they run in float32."""
+    if request.node.get_closest_marker("float32") is None:
+        yield
+        return
+    from gan_utils.runtime import precision_scope
+
+    with precision_scope("float32"):
+        yield
 
 
 def pytest_report_header(config):

@@ -56,6 +56,7 @@ def test_fused_batchnorm_in_mixed_bfloat16_stays_close(native, monkeypatch):
     np.testing.assert_allclose(fused.moving_variance, plain.moving_variance, rtol=1e-3)
 
 
+@pytest.mark.float32
 def test_packed_dropout_drops_at_the_rate_and_rescales():
     layer = fast.PackedDropout(0.3, seed=4)
     x = tf.ones((999, 201))  # odd number of elements: the last 32-bit word is half used
@@ -97,6 +98,7 @@ def test_fused_adam_matches_keras_adam():
     np.testing.assert_allclose(fused_var.numpy(), plain_var.numpy(), rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.float32
 def test_with_fused_layers_keeps_weights_and_outputs():
     generator = models.build_dcgan_generator(filters=(16, 8, 4))
     fused = fast.with_fused_layers(generator)

@@ -22,6 +22,7 @@ def numpy_minibatch_features(f, tensor, num_kernels, kernel_dim):
     return np.concatenate([f, out], axis=1)
 
 
+@pytest.mark.float32
 def test_minibatch_discrimination_matches_its_formula():
     layer = remedies.MinibatchDiscrimination(num_kernels=4, kernel_dim=3)
     f = np.random.default_rng(0).normal(size=(6, 5)).astype("float32")
@@ -54,6 +55,7 @@ def test_feature_matching_loss_golden_value():
     assert float(losses.feature_matching_loss(real, fake)) == pytest.approx(1.0 + 4.0)
 
 
+@pytest.mark.float32
 def test_feature_matching_steps_match_the_stored_real_features():
     g = models.build_mlp_generator(latent_dim=8, hidden=(16,))
     d = models.build_mlp_discriminator(hidden=(12,))
