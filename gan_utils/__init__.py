@@ -28,7 +28,14 @@ if os.environ["KERAS_BACKEND"] != "tensorflow":
         "before starting Python/Jupyter."
     )
 
-import keras  # noqa: E402
+from gan_utils.native_logs import quiet_native_stderr  # noqa: E402
+
+with quiet_native_stderr():  # TensorFlow's C++ start-up lines (cuda drivers, cuInit, CPU features) are dropped
+    import keras  # noqa: E402
+    import tensorflow as _tf  # noqa: E402
+
+    _tf.config.list_physical_devices("GPU")  # cuInit's complaint comes now, inside the filter
+    del _tf
 
 if keras.backend.backend() != "tensorflow":
     raise ImportError(
@@ -40,6 +47,7 @@ from gan_utils.config import QUICK, pick  # noqa: E402
 from gan_utils.runtime import set_seed, describe_runtime, choose_precision, choose_xla, choose_strategy  # noqa: E402
 from gan_utils import fast  # noqa: E402,F401  (registers the fused layers, so saved models load)
 from gan_utils import progressive, style  # noqa: E402,F401  (the same for notebook 08's layers)
+from gan_utils import translation  # noqa: E402,F401  (and notebook 07's Clip: the shipped translators load)
 
 __version__ = "0.1.0"
 __all__ = ["QUICK", "pick", "set_seed", "describe_runtime", "choose_precision", "choose_xla", "choose_strategy"]

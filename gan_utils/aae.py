@@ -37,7 +37,7 @@ def build_decoder(latent_dim=2, hidden=(256, 512), name="decoder"):
     for units in hidden:
         x = layers.LeakyReLU(0.2)(layers.Dense(units)(x))
     x = layers.Dense(28 * 28, activation="tanh", dtype="float32")(x)
-    return keras.Model(z, layers.Reshape((28, 28, 1))(x), name=name)
+    return keras.Model(z, layers.Reshape((28, 28, 1), dtype="float32")(x), name=name)
 
 
 def build_code_discriminator(latent_dim=2, hidden=(256, 256), name="code_discriminator"):

@@ -227,11 +227,16 @@ def run_student_edition(args):
 def main(argv=None):
     args = build_parser().parse_args(argv)
     from gan_utils.data import DataFileError
+    from gan_utils.native_logs import quiet_native_stderr
+    from gan_utils.runtime import preserved_global_state
     from gan_utils.trainer import RunFolderError, TrainingDiverged
 
     try:
-        {"train": run_train, "sample": run_sample, "translate": run_translate, "evaluate": run_evaluate,
-         "student-edition": run_student_edition}[args.command](args)
+        # a command's precision, seeds and determinism are its own: the caller's (a notebook, a test) come back
+        # afterwards; TensorFlow's native log lines (grappler's "remapper failed"…) stay out of the output
+        with preserved_global_state(), quiet_native_stderr():
+            {"train": run_train, "sample": run_sample, "translate": run_translate, "evaluate": run_evaluate,
+             "student-edition": run_student_edition}[args.command](args)
     except TrainingDiverged as err:
         print(f"error: {err}", file=sys.stderr)
         return 3

@@ -42,7 +42,8 @@ def load_mnist(path=None, split="train", verify=True):
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', not {split!r}")
     if not path.exists():
-        raise DataFileError(f"MNIST file not found at {shown}. {restore}")
+        raise DataFileError(f"MNIST file not found at {shown}. {restore} (With gan_utils installed as a package, "
+                            "not from the repository: set GAN_DATA_DIR to the course's data/ folder.)")
     if verify:
         actual = _sha256(path)
         if actual != MNIST_SHA256:

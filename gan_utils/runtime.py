@@ -2,9 +2,11 @@
 
 Introduced in 00_setup.ipynb; the precision choice is explained in 02_dcgan.ipynb.
 """
+import contextlib
 import os
 import platform
 import random
+import signal
 
 import keras
 import numpy as np
@@ -51,28 +53,149 @@ def _gpu_has_fp16_tensor_cores():
 
 
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
+# forces what "auto" means, for a whole process and the notebooks it starts: `GAN_UTILS_PRECISION=mixed_bfloat16
+# pytest` runs the bfloat16 path on any CPU (TensorFlow emulates bfloat16 where the CPU lacks it: slower, the
+# same numbers up to rounding)
+PRECISION_ENV = "GAN_UTILS_PRECISION"
+
+
+def resolve_precision(precision="auto"):
+    """The dtype policy's name that ``precision`` stands for, without setting anything.
+
+    ``"auto"`` is the environment's ``GAN_UTILS_PRECISION`` when it is set; otherwise ``mixed_bfloat16`` where the
+    hardware computes bfloat16 natively (CPUs with AVX-512 BF16/AMX, NVIDIA GPUs from Ampere on),
+    ``mixed_float16`` on older NVIDIA GPUs with float16 tensor cores (Volta, Turing: compute capability 7.x) and
+    ``float32`` elsewhere."""
+    if precision == "auto":
+        forced = os.environ.get(PRECISION_ENV, "").strip()
+        if forced:
+            if forced not in PRECISIONS:
+                raise ValueError(f"{PRECISION_ENV}={forced!r} is not a precision: set it to one of "
+                                 f"{', '.join(PRECISIONS)}, or unset it to let the hardware decide.")
+            return forced
+        if _gpu_supports_bf16() or (not tf.config.list_physical_devices("GPU") and _cpu_supports_bf16()):
+            return "mixed_bfloat16"
+        return "mixed_float16" if _gpu_has_fp16_tensor_cores() else "float32"
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be 'auto', 'float32', 'mixed_bfloat16' or 'mixed_float16', not {precision!r}")
+    return precision
 
 
 def choose_precision(precision="auto"):
-    """Set the Keras dtype policy and return its name.
+    """Set the Keras dtype policy for the rest of this session (a notebook's kernel) and return its name.
+    (Functions of the package never call it: the CLI runs each command inside ``preserved_global_state``.)
 
-    ``"auto"`` picks ``mixed_bfloat16`` where the hardware computes bfloat16 natively
-    (CPUs with AVX-512 BF16/AMX, NVIDIA GPUs from Ampere on), ``mixed_float16`` on older NVIDIA GPUs
-    with float16 tensor cores (Volta, Turing: compute capability 7.x) and ``float32`` elsewhere.
-    float16's narrow range needs loss scaling: ``recipes.make_trainer`` then wraps both optimizers in
-    ``keras.optimizers.LossScaleOptimizer`` and the steps scale their losses (``GANSteps.scale_for_gradients``).
-    bfloat16 has float32's range and needs none. Every model's last layer stays float32, so outputs and
-    losses are float32 either way. (mixed_float16 is unmeasured here: no such GPU was available.)
+    ``"auto"``: see ``resolve_precision``. float16's narrow range needs loss scaling: ``recipes.make_trainer``
+    then wraps both optimizers in ``keras.optimizers.LossScaleOptimizer`` and the steps scale their losses
+    (``GANSteps.scale_for_gradients``). bfloat16 has float32's range and needs none. Every model's last layer
+    stays float32, so outputs and losses are float32 either way. (mixed_float16 is unmeasured here: no such GPU
+    was available.) Code that must not change the session's policy uses ``precision_scope`` instead.
     """
-    if precision == "auto":
-        if _gpu_supports_bf16() or (not tf.config.list_physical_devices("GPU") and _cpu_supports_bf16()):
-            precision = "mixed_bfloat16"
-        else:
-            precision = "mixed_float16" if _gpu_has_fp16_tensor_cores() else "float32"
-    if precision not in PRECISIONS:
-        raise ValueError(f"precision must be 'auto', 'float32', 'mixed_bfloat16' or 'mixed_float16', not {precision!r}")
+    precision = resolve_precision(precision)
     keras.mixed_precision.set_global_policy(precision)
     return precision
+
+
+@contextlib.contextmanager
+def precision_scope(precision="auto"):
+    """``with precision_scope("mixed_bfloat16") as name:`` builds and runs models under that policy and puts the
+    previous global policy back afterwards (the CLI, scripts and tests use it: nothing outlives the call)."""
+    previous = keras.config.dtype_policy()
+    name = resolve_precision(precision)
+    keras.config.set_dtype_policy(name)
+    try:
+        yield name
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
+def random_state():
+    """A snapshot of every global random state a seed sets: Python's, NumPy's, TensorFlow's global seed and
+    Keras' global seed (``restore_random_state`` puts it back; the tests compare snapshots)."""
+    from keras.src.backend.common import global_state
+    from tensorflow.python.eager import context
+
+    ctx = context.context()
+    tf_rng = getattr(ctx, "_rng", None)
+    return {
+        "python": random.getstate(),
+        "numpy": np.random.get_state(),
+        "tf_seed": ctx._seed,
+        "tf_rng": tf_rng.getstate() if tf_rng is not None else None,
+        "keras_seed": global_state.get_global_attribute("global_random_seed"),
+        "keras_generator": global_state.get_global_attribute("global_seed_generator"),
+    }
+
+
+def seeds_changed(a, b):
+    """Whether a seed was set between two ``random_state()`` snapshots: TensorFlow's or Keras' global seed differs
+    (``set_seed`` and ``keras.utils.set_random_seed`` set both). Drawing random numbers (building a model,
+    shuffling) only advances the states: not a change of seed."""
+    return a["tf_seed"] != b["tf_seed"] or a["keras_seed"] != b["keras_seed"]
+
+
+def restore_random_state(state):
+    from keras.src.backend.common import global_state
+    from tensorflow.python.eager import context
+
+    random.setstate(state["python"])
+    np.random.set_state(state["numpy"])
+    ctx = context.context()
+    if state["tf_seed"] is None:
+        ctx._seed = None
+        if hasattr(ctx, "_rng"):
+            ctx._rng = None
+    else:
+        tf.random.set_seed(state["tf_seed"])
+        if state["tf_rng"] is not None:
+            ctx._rng.setstate(state["tf_rng"])
+    global_state.set_global_attribute("global_random_seed", state["keras_seed"])
+    global_state.set_global_attribute("global_seed_generator", state["keras_generator"])
+
+
+def _op_determinism():
+    from tensorflow.python.framework import config as tf_config
+
+    return tf_config.is_op_determinism_enabled()
+
+
+def _set_op_determinism(enabled):
+    from tensorflow.python.framework import config as tf_config
+
+    (tf_config.enable_op_determinism if enabled else tf_config.disable_op_determinism)()
+
+
+@contextlib.contextmanager
+def seeded(seed, deterministic=False):
+    """``with seeded(0):`` seeds as ``set_seed`` does, and afterwards puts back every global random state (and
+    op determinism) as it was: for code that needs reproducible numbers without changing its caller's."""
+    state, determinism = random_state(), _op_determinism()
+    set_seed(seed, deterministic=deterministic)
+    try:
+        yield
+    finally:
+        restore_random_state(state)
+        if _op_determinism() != determinism:
+            _set_op_determinism(determinism)
+
+
+@contextlib.contextmanager
+def preserved_global_state():
+    """Put back the dtype policy, the random states, op determinism, the SIGINT handler and the working
+    directory on exit: what one command of the CLI may change for its own run stays inside that run."""
+    policy, state, determinism = keras.config.dtype_policy(), random_state(), _op_determinism()
+    handler, cwd = signal.getsignal(signal.SIGINT), os.getcwd()
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(policy)
+        restore_random_state(state)
+        if _op_determinism() != determinism:
+            _set_op_determinism(determinism)
+        if signal.getsignal(signal.SIGINT) is not handler:
+            signal.signal(signal.SIGINT, handler)
+        if os.getcwd() != cwd:
+            os.chdir(cwd)
 
 
 def choose_xla(mode="auto"):

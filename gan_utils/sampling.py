@@ -31,6 +31,11 @@ class ShippedFileProtected(FileExistsError):
 def save_generator(generator, path, replace_shipped=False):
     """Save ``generator`` as a float32 ``.keras`` file (portable whatever precision it was trained in).
 
+    The file computes in float32 whatever the loading session's policy: ``sample``, ``translate`` and a direct
+    call of the loaded model give the same images. A generator still in memory after mixed-precision training
+    computes in bfloat16/float16, so its images differ from the saved file's by rounding (a few uint8 levels;
+    tests/test_control.py states the tolerance).
+
     The generators shipped in ``data/pretrained/`` are what ``TRAIN = False``, quick mode, the other
     notebooks and the tests rely on: replacing one needs ``replace_shipped=True``; otherwise a
     ``ShippedFileProtected`` error says so and nothing is written."""

@@ -42,7 +42,8 @@ def build_sequence_generator(length=24, features=1, noise_dim=4, units=32, globa
     z = keras.Input((length, noise_dim + global_dim), name="z")
     h = layers.GRU(units, return_sequences=True)(z)
     h = layers.GRU(units, return_sequences=True)(h)
-    return keras.Model(z, layers.TimeDistributed(layers.Dense(features, activation="tanh"))(h), name=name)
+    series = layers.TimeDistributed(layers.Dense(features, activation="tanh", dtype="float32"), dtype="float32")(h)
+    return keras.Model(z, series, name=name)
 
 
 def build_sequence_discriminator(length=24, features=1, units=32, per_step=False, name="sequence_discriminator"):
@@ -52,9 +53,10 @@ def build_sequence_discriminator(length=24, features=1, units=32, per_step=False
     x = keras.Input((length, features), name="series")
     h = layers.GRU(units, return_sequences=True)(x)
     if per_step:
-        logits = layers.TimeDistributed(layers.Dense(1))(layers.GRU(units, return_sequences=True)(h))
-        return keras.Model(x, layers.GlobalAveragePooling1D()(logits), name=name)
-    return keras.Model(x, layers.Dense(1)(layers.GRU(units)(h)), name=name)
+        logits = layers.TimeDistributed(layers.Dense(1, dtype="float32"), dtype="float32")(
+            layers.GRU(units, return_sequences=True)(h))
+        return keras.Model(x, layers.GlobalAveragePooling1D(dtype="float32")(logits), name=name)
+    return keras.Model(x, layers.Dense(1, dtype="float32")(layers.GRU(units)(h)), name=name)
 
 
 class SequenceGANSteps(GANSteps):
@@ -105,7 +107,7 @@ def discriminative_score(real, generated, epochs=10, units=16, seed=0):
     x, y = x[order], y[order]
     split = int(0.8 * len(x))
     inputs = keras.Input(x.shape[1:])
-    model = keras.Model(inputs, layers.Dense(1, activation="sigmoid")(layers.GRU(units)(inputs)))
+    model = keras.Model(inputs, layers.Dense(1, activation="sigmoid", dtype="float32")(layers.GRU(units)(inputs)))
     model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="binary_crossentropy")
     _fit_quietly(model, x[:split], y[:split], epochs, 64, seed)
     predicted = model.predict(x[split:], verbose=0)[:, 0] >= 0.5
@@ -117,7 +119,7 @@ def predictive_score(train_series, test_series, epochs=10, units=16, seed=0):
     train_series, test_series = np.asarray(train_series, "float32"), np.asarray(test_series, "float32")
     inputs = keras.Input((train_series.shape[1] - 1, train_series.shape[2]))
     h = layers.GRU(units, return_sequences=True)(inputs)
-    model = keras.Model(inputs, layers.TimeDistributed(layers.Dense(train_series.shape[2]))(h))
+    model = keras.Model(inputs, layers.TimeDistributed(layers.Dense(train_series.shape[2], dtype="float32"), dtype="float32")(h))
     model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="mae")
     _fit_quietly(model, train_series[:, :-1], train_series[:, 1:], epochs, 64, seed)
     prediction = model.predict(test_series[:, :-1], verbose=0)

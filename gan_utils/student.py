@@ -16,13 +16,29 @@ every ``notebooks/*.ipynb`` into DIR. The teacher's notebooks stay the single so
 - In the **teacher's** notebook, solution cells carry ``"jupyter": {"source_hidden": true}``, so JupyterLab
   shows them collapsed (click the blue bar to expand): a class can run the notebook without showing answers.
 
-Markdown cells, untagged code cells and their outputs are copied unchanged. An unbalanced ``# BEGIN
+- **Printed answers**: the package code each exercise is checked against is listed in ``REFERENCE_CODE`` (by check
+  function; a notebook's exercises are the checks its check cells call). A lesson statement that prints one of them
+  with ``inspect.getsource`` is replaced by a comment and the cell's outputs are cleared (the rest of the cell stays).
+- **End-of-notebook exercises** start at the markdown cell with a ``## Exercises`` heading (or ``**Exercise.**``).
+  Every code cell after it runs a solution: it keeps only its leading comment lines and ``# TODO: your code here``,
+  outputs cleared; a cell that only prints the run's duration is dropped. Their markdown loses the written
+  solutions: a ``### Solution N: …`` section keeps only its heading, renamed ``### Exercise N: …``; "(Not solved
+  here.)" and paragraphs about "the solutions below" go.
+- ``<details>`` blocks whose summary says Solution(s) or Answer are removed from every markdown cell (an emptied
+  cell is dropped).
+
+No notebook needs extra markers for this (no tags beyond ``solution`` and ``check``); the teacher's cells and their
+order are not changed. ``tests/test_student_edition.py`` builds the student edition of every notebook and fails if
+any answer, its output or its written solution can still be read. Other markdown cells, untagged code cells and their
+outputs are copied unchanged. An unbalanced ``# BEGIN
 SOLUTION``/``# END SOLUTION`` pair is an error (a silent leak or a lost cell would be worse). The output
 directory must lie outside the notebooks' directory (no overwriting, and nbval
 would otherwise collect the skeletons). See TEACHING.md.
 """
+import ast
 import copy
 import json
+import re
 from pathlib import Path
 
 from gan_utils.config import REPO_ROOT
@@ -31,6 +47,34 @@ NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 SOLUTION_TAG, CHECK_TAG = "solution", "check"
 BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
 TODO = ("# TODO: your code here", "raise NotImplementedError")
+
+# The package code each exercise's check compares the student's answer with (``gan_utils.checks``), as
+# ``module.name[.attribute]`` under ``gan_utils``: printing it (``inspect.getsource``) shows the answer, so the student
+# edition must not. Keyed by check function; a notebook's exercises are the checks its ``check`` cells call.
+REFERENCE_CODE = {
+    "check_discriminator_loss": ("losses.minimax_discriminator_loss",),
+    "check_generator_loss": ("losses.non_saturating_generator_loss", "losses.minimax_generator_loss"),
+    "check_d_step": ("train.GANSteps._d_step",),
+    "check_g_step": ("train.GANSteps._g_step",),
+    "check_dcgan_generator": ("models._dcgan_generator_body", "models.build_dcgan_generator"),
+    "check_dcgan_discriminator": ("models._conv_discriminator_body", "models.build_dcgan_discriminator"),
+    "check_smoothed_discriminator_loss": ("losses.minimax_discriminator_loss",),
+    "check_feature_matching_loss": ("losses.feature_matching_loss",),
+    "check_weight_clipping": ("train.GANSteps._d_step",),
+    "check_gradient_penalty": ("losses.gradient_penalty",),
+    "check_conditional_generator": ("models.build_conditional_generator", "models._dcgan_generator_body"),
+    "check_auxiliary_classifier_loss": ("losses.auxiliary_classifier_loss",),
+    "check_inception_score": ("metrics.inception_score",),
+    "check_frechet_distance": ("metrics.frechet_distance",),
+    "check_psnr": ("translation.psnr",),
+    "check_pix2pix_generator_loss": ("translation.pix2pix_generator_loss", "translation.Pix2PixSteps._train_step"),
+    "check_minibatch_stddev": ("progressive.MinibatchStdDev.call",),
+    "check_truncation": ("style.Truncation.call",),
+    "check_info_loss": ("infogan.info_loss",),
+    "check_unsupervised_loss": ("semisupervised.semi_supervised_d_loss",),
+    "check_distance_to_closest_record": ("privacy.distance_to_closest_record",),
+    "check_high_frequency_share": ("spectra.high_frequency_share",),
+}
 
 
 def _lines(source):
@@ -73,14 +117,123 @@ def skeleton_lines(cell, where="cell"):
     return out
 
 
+EXERCISES = re.compile(r"(?m)^(#{1,3}\s*Exercises\s*$|\*\*Exercises?\.\*\*)")
+SOLUTION_DETAILS = re.compile(r"\n?<details>\s*<summary>[^<]*(solution|answer)[^<]*</summary>.*?</details>[ \t]*\n?",
+                              re.I | re.S)
+SOLUTION_SECTION = re.compile(r"(?m)^(#{2,4})\s*Solution(s?\b[^\n]*)\n(?:(?!#{1,4}\s).*\n?)*")
+REVEALED = "# (the package's own version of an exercise's answer is printed here in the teacher edition)"
+
+
+def _text(source):
+    return source if isinstance(source, str) else "".join(source)
+
+
+def exercise_start(cells):
+    """Index of the markdown cell that opens the end-of-notebook exercises (a "## Exercises" heading or "**Exercise.**"), or
+    None. Every code cell after it runs an exercise's solution."""
+    marked = [i for i, c in enumerate(cells) if c.get("cell_type") == "markdown" and EXERCISES.search(_text(c["source"]))]
+    return marked[-1] if marked else None
+
+
+def _is_run_time_report(source):
+    """A cell that only prints how long the teacher's run took (``print(f"… {minutes:.1f} min")``)."""
+    try:
+        body = ast.parse(source).body
+    except SyntaxError:
+        return False
+    return (len(body) == 1 and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Call)
+            and getattr(body[0].value.func, "id", None) == "print" and re.search(r"\bmin\b|minutes", source) is not None)
+
+
+def exercise_skeleton(source):
+    """An end-of-notebook exercise cell for students: its leading comment lines (the task) and a TODO line."""
+    lead = []
+    for line in _lines(source):
+        if not line.startswith("#"):
+            break
+        if not line.startswith("# NBVAL"):
+            lead.append(line)
+    return lead + [TODO[0]]
+
+
+def student_markdown(source, in_exercises):
+    """A markdown cell without written solutions: <details> solution blocks go everywhere; in the exercise section,
+    '### Solution N: …' sections keep only their heading, renamed '### Exercise N: …', and notes about the
+    solutions ("The solutions below …", "(Not solved here.)") go."""
+    text = SOLUTION_DETAILS.sub("\n", _text(source))
+    if in_exercises:
+        text = SOLUTION_SECTION.sub(lambda m: f"{m.group(1)} Exercise{m.group(2)}\n\n", text)
+        text = re.sub(r"[ \t]*\(Not solved here[^)]*\)", "", text)
+        text = "\n\n".join(p for p in re.split(r"\n[ \t]*\n", text) if not re.search(r"(?i)\bsolutions? below\b", p))
+    return re.sub(r"\n{3,}", "\n\n", text).strip("\n")
+
+
+def _dotted(node):
+    try:
+        return ast.unparse(node)
+    except Exception:  # noqa: BLE001 - any node we cannot print is not a dotted name
+        return ""
+
+
+def revealing_statements(source, targets):
+    """Line ranges ``(first, last)`` (1-based) of the top-level statements of a code cell that print the source of one of
+    ``targets`` (dotted names under gan_utils) with ``inspect.getsource``: directly (``getsource(losses.x)``, also
+    ``GANSteps._d_step`` for ``train.GANSteps._d_step``) or by a name the statement spells out (a loop over names)."""
+    try:
+        body = ast.parse(source).body
+    except SyntaxError:
+        return []
+    suffixes = [tuple(t.split(".")) for t in targets]
+    last_names = {t[-1] for t in suffixes}
+    found = []
+    for statement in body:
+        calls = [n for n in ast.walk(statement) if isinstance(n, ast.Call) and _dotted(n.func).endswith("getsource")]
+        if not calls:
+            continue
+        spelled = {n.value for n in ast.walk(statement) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+        for call in calls:
+            argument = tuple(_dotted(call.args[0]).split(".")) if call.args else ()
+            if (argument and any(t[-len(argument):] == argument for t in suffixes)) or spelled & last_names:
+                found.append((statement.lineno, statement.end_lineno))
+                break
+    return found
+
+
+def _exercise_targets(cells):
+    """The package code the notebook's exercises are checked against (REFERENCE_CODE of the checks it calls)."""
+    called = set()
+    for cell in cells:
+        if cell.get("cell_type") == "code" and CHECK_TAG in _tags(cell):
+            called |= set(re.findall(r"\bcheck_\w+", _text(cell["source"])))
+    return sorted({target for check in called for target in REFERENCE_CODE.get(check, ())})
+
+
 def student_notebook(notebook, name="notebook"):
-    """Return ``(student_copy, counts)`` for a notebook dict; ``counts`` = solution and check cells changed."""
+    """Return ``(student_copy, counts)`` for a notebook dict; ``counts``: cells changed, by kind (solution and check
+    cells, end-of-notebook exercise cells, cells that printed an answer's package source, markdown with a written
+    solution, run-time reports dropped)."""
     student = copy.deepcopy(notebook)
-    counts = {"solution": 0, "check": 0}
-    for index, cell in enumerate(student.get("cells", [])):
+    counts = {"solution": 0, "check": 0, "exercise": 0, "revealing": 0, "markdown": 0, "dropped": 0}
+    cells = student.get("cells", [])
+    start = exercise_start(cells)
+    targets = _exercise_targets(cells)
+    kept = []
+    for index, cell in enumerate(cells):
+        in_exercises = start is not None and index > start
+        if cell.get("cell_type") == "markdown":
+            text = student_markdown(cell["source"], in_exercises or index == start)
+            if text != _text(cell["source"]).strip("\n"):
+                counts["markdown"] += 1
+                if not text.strip():
+                    counts["dropped"] += 1
+                    continue
+                cell["source"] = _as_source(text.splitlines())
+            kept.append(cell)
+            continue
+        kept.append(cell)
         if cell.get("cell_type") != "code":
             continue
-        tags = _tags(cell)
+        tags, source = _tags(cell), _text(cell["source"])
         if SOLUTION_TAG in tags:
             cell["source"] = _as_source(skeleton_lines(cell, where=f"{name}, cell {index}"))
             metadata = cell["metadata"]
@@ -91,9 +244,23 @@ def student_notebook(notebook, name="notebook"):
             counts["solution"] += 1
         elif CHECK_TAG in tags:
             counts["check"] += 1
+        elif in_exercises and _is_run_time_report(source):
+            kept.pop()  # how long the teacher's run took, solutions included: nothing for students
+            counts["dropped"] += 1
+            continue
+        elif in_exercises:
+            cell["source"] = _as_source(exercise_skeleton(source))
+            counts["exercise"] += 1
+        elif "getsource" in source and (ranges := revealing_statements(source, targets)):
+            lines = _lines(source)
+            for first, last in reversed(ranges):
+                lines[first - 1:last] = [] if lines[last:last + 1] == [REVEALED] else [REVEALED]
+            cell["source"] = _as_source(lines)
+            counts["revealing"] += 1
         else:
             continue
         cell["outputs"], cell["execution_count"] = [], None
+    student["cells"] = kept
     return student, counts
 
 

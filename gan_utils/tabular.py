@@ -149,7 +149,7 @@ def build_tabular_generator(segments, latent_dim=32, num_classes=2, hidden=(128,
     for units in hidden:
         x = layers.LeakyReLU(0.2)(layers.BatchNormalization()(layers.Dense(units)(x)))
     width = sum(w for _, w in segments)
-    return keras.Model([z, label], SegmentActivation(segments)(layers.Dense(width)(x)), name=name)
+    return keras.Model([z, label], SegmentActivation(segments, dtype="float32")(layers.Dense(width, dtype="float32")(x)), name=name)
 
 
 def build_tabular_discriminator(width, num_classes=2, hidden=(128, 128), dropout=0.2, name="tabular_discriminator"):
@@ -158,7 +158,7 @@ def build_tabular_discriminator(width, num_classes=2, hidden=(128, 128), dropout
     x = layers.Concatenate()([row, layers.Embedding(num_classes, 8)(label)])
     for units in hidden:
         x = layers.Dropout(dropout)(layers.LeakyReLU(0.2)(layers.Dense(units)(x)))
-    return keras.Model([row, label], layers.Dense(1)(x), name=name)
+    return keras.Model([row, label], layers.Dense(1, dtype="float32")(x), name=name)
 
 
 def train_tabular_gan(steps, rows, labels, iterations, batch_size=64, seed=0):

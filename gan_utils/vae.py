@@ -39,10 +39,10 @@ class VAE:
         self.latent_dim = int(latent_dim)
         image = keras.Input(IMAGE_SHAPE, name="image")
         h = layers.Dense(hidden, activation="relu", kernel_initializer=init(1))(layers.Flatten()(image))
-        self.encoder = keras.Model(image, layers.Dense(2 * latent_dim, kernel_initializer=init(2))(h), name="vae_encoder")
+        self.encoder = keras.Model(image, layers.Dense(2 * latent_dim, kernel_initializer=init(2), dtype="float32")(h), name="vae_encoder")
         z = keras.Input((latent_dim,), name="z")
         h = layers.Dense(hidden, activation="relu", kernel_initializer=init(3))(z)
-        logits = layers.Reshape(IMAGE_SHAPE)(layers.Dense(PIXELS, kernel_initializer=init(4))(h))
+        logits = layers.Reshape(IMAGE_SHAPE, dtype="float32")(layers.Dense(PIXELS, kernel_initializer=init(4), dtype="float32")(h))
         self.decoder = keras.Model(z, logits, name="vae_decoder")
         self.optimizer = keras.optimizers.Adam(learning_rate)
         self.optimizer.build(self.trainable_variables)
@@ -111,5 +111,5 @@ class VAE:
         """A Keras model z -> image in [−1, 1] (the decoder's mean, 2·sigmoid(logits) − 1), usable wherever the
         course expects a generator (``sampling.generate_digits``, ``metrics.score_generator``)."""
         z = keras.Input((self.latent_dim,), name="z")
-        image = layers.Lambda(lambda t: 2.0 * tf.sigmoid(t) - 1.0)(self.decoder(z))
+        image = layers.Lambda(lambda t: 2.0 * tf.sigmoid(t) - 1.0, dtype="float32")(self.decoder(z))
         return keras.Model(z, image, name="vae_sampler")

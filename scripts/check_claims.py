@@ -26,7 +26,10 @@ What counts as a claim (the rules, kept few on purpose):
 
 When a claim is backed:
   - an output number equals it after rounding to the claim's precision (0.91 <- 0.907 or 0.9071, not 0.92 <- 0.907;
-    217 <- 217.1; "7.00" <- 7.0); thousands separators, "_" and the unicode minus are normalised;
+    217 <- 217.1; "7.00" <- 7.0); thousands separators, "_" and the unicode minus are normalised. So prose may
+    round as it likes (0.80 <- 0.7994, 36 % <- 0.3612, FD 142 <- 141.677), but only to the digits it writes:
+    |output − claim| <= half a unit of the claim's last decimal (0.81 is not backed by 0.7994, nor 0.800, nor 140 by
+    141.677);
   - "%" and fractions are interchangeable (99.6 % <- 0.996 or 0.9958; 0.996 <- "99.6 %");
   - times compare in seconds across units and only with times (12 min <- "712 s" or "11.9 min" in an output,
     not a bare 12; JSON keys containing "second" are times);

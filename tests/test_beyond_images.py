@@ -6,8 +6,8 @@ import pytest
 
 import gan_utils
 from gan_utils import privacy, sequences, spectra, tabular
+from tests.seeding import reseed
 
-gan_utils.choose_precision("float32")
 
 
 def two_bumps(n=600, seed=0):
@@ -45,7 +45,7 @@ def test_tabular_gan_layout_and_one_step():
     assert x.shape == (569, 30) and len(names) == 30 and set(np.unique(y)) == {0, 1}
     norm = tabular.ModeSpecificNormalizer(max_modes=3).fit(x[:, :4])
     rows = norm.transform(x[:, :4])
-    gan_utils.set_seed(0, deterministic=True)
+    reseed(0, deterministic=True)
     g = tabular.build_tabular_generator(norm.segments, latent_dim=8)
     d = tabular.build_tabular_discriminator(norm.width)
     out = g([np.zeros((5, 8), "float32"), np.array([0, 1, 0, 1, 1], "int32")]).numpy()
@@ -114,7 +114,7 @@ def test_per_series_noise_is_constant_along_the_series_and_the_per_step_logits_a
 def test_sequence_gan_step_and_scores():
     series = sequences.sine_series(256, length=12, seed=0)
     assert series.shape == (256, 12, 1) and np.abs(series).max() <= 1.0
-    gan_utils.set_seed(0, deterministic=True)
+    reseed(0, deterministic=True)
     g = sequences.build_sequence_generator(length=12, units=8)
     d = sequences.build_sequence_discriminator(length=12, units=8)
     steps = sequences.SequenceGANSteps(g, d, keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3))

@@ -11,9 +11,9 @@ from gan_utils import sampling
 from gan_utils.callbacks import Callback, ProgressBar
 from gan_utils.models import build_mlp_generator
 from gan_utils.recipes import make_trainer
+from tests.seeding import reseed
 
 gan_utils.set_seed(0, deterministic=True)
-gan_utils.choose_precision("float32")
 
 
 def tiny_mnist(n=48, seed=0):
@@ -53,10 +53,10 @@ def test_a_finished_run_says_there_is_nothing_to_do(tmp_path, capsys):
 
 
 def test_stopping_mid_epoch_and_resuming_equals_an_uninterrupted_run(tmp_path):
-    gan_utils.set_seed(3)
+    reseed(3)
     straight = make_trainer("dcgan", out_dir=tmp_path / "a", seed=3, num_samples=4)  # recipe: EMA on
     straight.fit(tiny_mnist(), iterations=8, batch_size=16)
-    gan_utils.set_seed(3)
+    reseed(3)
     make_trainer("dcgan", out_dir=tmp_path / "b", seed=3, num_samples=4).fit(tiny_mnist(), iterations=4, batch_size=16)
     resumed = make_trainer("dcgan", out_dir=tmp_path / "b", seed=3, num_samples=4)
     assert int(resumed.iteration.numpy()) == 4 and int(resumed.batch_in_epoch.numpy()) == 1
@@ -86,15 +86,16 @@ class InterruptAt(Callback):
 
 
 def test_interrupt_saves_and_returns_and_a_rerun_continues_bit_identically(tmp_path, capsys):
-    gan_utils.set_seed(4)
+    reseed(4)
     straight = make_trainer("mlp", out_dir=tmp_path / "a", seed=4)
     straight.fit(tiny_mnist(), epochs=3, batch_size=16)
-    gan_utils.set_seed(4)
+    reseed(4)
     interrupted = make_trainer("mlp", out_dir=tmp_path / "b", seed=4)
+    before = signal.getsignal(signal.SIGINT)  # Python's default, or SIG_IGN under nohup and some CI runners
     interrupted.fit(tiny_mnist(), epochs=3, batch_size=16, callbacks=[InterruptAt(5)])  # no KeyboardInterrupt
     out = capsys.readouterr().out
     assert "interrupted at epoch 2, iteration 5; saved" in out and "run the same cell or command again" in out
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
+    assert signal.getsignal(signal.SIGINT) is before  # handler restored, whatever it was
     resumed = make_trainer("mlp", out_dir=tmp_path / "b", seed=4)
     assert int(resumed.iteration.numpy()) == 5
     resumed.fit(tiny_mnist(), epochs=3, batch_size=16)
@@ -207,3 +208,25 @@ def test_the_command_line_reports_a_folder_it_cannot_write(tmp_path):
                              "--out", str(blocker / "run")], capture_output=True, text=True, timeout=300)
     assert result.returncode == 4
     assert "cannot write to the run folder" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("original", [signal.SIG_IGN, signal.default_int_handler])
+def test_the_sigint_handler_the_process_started_with_is_put_back(tmp_path, original):
+    """Started under nohup a process ignores SIGINT: after fit it must still ignore it (and a normal process
+    gets Python's handler back). The trainer's own handler is only there during fit."""
+    seen = []
+
+    class Look(Callback):
+        def on_step_end(self, trainer, logs):
+            seen.append(signal.getsignal(signal.SIGINT))
+
+    previous = signal.signal(signal.SIGINT, original)
+    try:
+        reseed(4)
+        make_trainer("mlp", out_dir=tmp_path / "a", seed=4).fit(tiny_mnist(), iterations=2, batch_size=16,
+                                                                 callbacks=[Look()])
+        after = signal.getsignal(signal.SIGINT)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert seen and all(h is not original for h in seen)  # the trainer deferred Ctrl-C during fit
+    assert after is original

@@ -6,7 +6,6 @@ import gan_utils
 from gan_utils.callbacks import FrameSaver, ProgressBar, QualityMeter, TensorBoardLogger
 from gan_utils.recipes import make_trainer
 
-gan_utils.choose_precision("float32")
 
 
 def tiny(n=24):

@@ -46,6 +46,27 @@ def test_rounding_to_the_claims_precision():
     assert unbacked("0.907", ["0.91"]) == ["0.907"]       # an output cannot be more precise than it prints
 
 
+def test_a_rounded_number_is_backed_when_the_output_rounds_to_it():
+    """Issue 37: precision is the writer's choice. The rule: the claim is backed when an output value, rounded to the
+    decimals the claim is written with, gives the claim (|output - claim| <= half a unit of its last decimal), in the
+    same units; a percentage may be backed by a fraction and vice versa (as before)."""
+    assert unbacked("recall 0.80", ["recall 0.7994"]) == []              # rounded to two decimals
+    assert unbacked("recall 0.8", ["recall 0.7994"]) == []               # or one
+    assert unbacked("36 % of the samples", ["share 0.3612"]) == []       # percent from a fraction, rounded
+    assert unbacked("FD 142", ["Fréchet distance 141.677"]) == []
+    assert unbacked("12 min", ["11.6 min"]) == []                        # times too, in their own units
+
+
+def test_a_wrong_number_or_one_that_only_matches_with_fewer_digits_is_rejected():
+    assert unbacked("recall 0.78", ["recall 0.7994"]) == ["0.78"]        # wrong number
+    assert unbacked("37 % of the samples", ["share 0.3612"]) == ["37 %"]
+    assert unbacked("FD 140", ["Fréchet distance 141.677"]) == ["140"]   # 140 would need rounding to tens
+    # 0.81 and 0.7994 agree only when rounded to one decimal, fewer than the claim is written with
+    assert unbacked("recall 0.81", ["recall 0.7994"]) == ["0.81"]
+    assert unbacked("recall 0.800", ["recall 0.7994"]) == ["0.800"]      # three decimals written: 0.799
+    assert unbacked("took 36 s", ["share 0.3612"]) == ["36 s"]           # no unit conversion between kinds
+
+
 def test_normalisation_separators_and_minus():
     assert unbacked("2,330,944 parameters", ["Total params: 2330944"]) == []
     assert unbacked("10\u202f000 samples", ["samples: 10,000"]) == []

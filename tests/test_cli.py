@@ -6,6 +6,7 @@ import sys
 
 import numpy as np
 import pytest
+from tests.seeding import reseed
 
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_BACKEND": "tensorflow"}
 
@@ -117,7 +118,7 @@ def test_sample_truncation_on_a_style_generator_and_a_clear_error_for_others(tmp
     from gan_utils import config, style
     from gan_utils.sampling import load_generator, save_generator
 
-    gan_utils.set_seed(4)
+    reseed(4)
     generator = style.build_style_generator(latent_dim=4, w_dim=6, filters=(8, 4, 4), mapping_layers=2)
     style.update_w_avg(generator, np.random.default_rng(0).normal(size=(8, 6)).astype("float32"))
     path = save_generator(generator, tmp_path / "style.keras")

@@ -12,13 +12,13 @@ from gan_utils.conditional import AuxiliaryClassifierSteps
 from gan_utils.losses import auxiliary_classifier_loss
 from gan_utils.models import build_conditional_discriminator, build_conditional_generator
 from gan_utils.recipes import make_trainer
+from tests.seeding import reseed
 
 gan_utils.set_seed(0, deterministic=True)
-gan_utils.choose_precision("float32")
 
 
 def make_steps(fake_class_loss, seed=0, class_weight=1.0):
-    keras.utils.set_random_seed(seed)  # same initial weights for both variants
+    reseed(seed)  # same initial weights for both variants
     generator = build_conditional_generator(filters=(16, 8, 4))
     discriminator = build_conditional_discriminator(filters=(8, 16), dropout=0.0)
     return AuxiliaryClassifierSteps(generator, discriminator, keras.optimizers.SGD(0.1), keras.optimizers.SGD(0.1),

@@ -16,9 +16,9 @@ from gan_utils.semisupervised import (SemiSupervisedSteps, balanced_labeled_indi
                                       build_semi_supervised_discriminator, classification_accuracy, fit_semi_supervised,
                                       real_fake_logit, semi_supervised_d_loss)
 from gan_utils.trainer import Trainer
+from tests.seeding import reseed
 
 gan_utils.set_seed(0, deterministic=True)
-gan_utils.choose_precision("float32")
 
 
 def weights(variables):
@@ -111,7 +111,7 @@ def test_infogan_model_shapes_at_the_notebook_sizes():
 
 
 def make_infogan(seed=0, info_weight=1.0, **kwargs):
-    keras.utils.set_random_seed(seed)  # same initial weights for the same seed
+    reseed(seed)  # same initial weights for the same seed
     generator = build_infogan_generator(noise_dim=6, num_categories=3, num_continuous=2, filters=(8, 4, 2))
     discriminator = build_infogan_discriminator(num_categories=3, num_continuous=2, filters=(4, 8), dropout=0.0,
                                                 q_units=8)
@@ -203,9 +203,17 @@ def test_a_saved_infogan_is_sampled_with_its_codes(tmp_path):
     assert is_infogan_generator(loaded)
     images, labels = generate_digits(loaded, 30, seed=1, code=3)
     assert images.shape == (30, 28, 28) and images.dtype == np.uint8 and labels is None
-    # the same draw, done by hand: the saved model is fed exactly sample_codes' inputs
-    expected = generator(sample_codes(30, np.random.default_rng(1), code=3)[0], training=False).numpy()
-    np.testing.assert_array_equal(images, gan_utils.data.to_uint8(expected))
+    # the same draw, done by hand: the saved model is fed exactly sample_codes' inputs (one result per question)
+    codes = sample_codes(30, np.random.default_rng(1), code=3)[0]
+    np.testing.assert_array_equal(images, gan_utils.data.to_uint8(loaded(codes, training=False).numpy()))
+    # the in-memory generator computes under the session's policy, the saved file in float32 (save_generator):
+    # equal in float32; under mixed_bfloat16 a few uint8 levels apart (bfloat16 keeps 8 bits of mantissa)
+    in_memory = gan_utils.data.to_uint8(generator(codes, training=False).numpy()).astype(int)
+    if keras.config.dtype_policy().name == "float32":
+        np.testing.assert_array_equal(images, in_memory)
+    else:
+        difference = np.abs(images.astype(int) - in_memory)
+        assert difference.max() <= 6 and difference.mean() < 0.5, (difference.max(), difference.mean())
     with pytest.raises(ValueError, match="code=K"):
         generate_digits(loaded, 10, labels=np.zeros(10, "int32"))
     with pytest.raises(ValueError, match="not an InfoGAN"):
@@ -327,7 +335,7 @@ def test_semi_supervised_models_shapes_and_the_baseline_is_the_same_network():
 
 
 def make_ssl(seed=0, generator_loss="feature-matching", **kwargs):
-    keras.utils.set_random_seed(seed)
+    reseed(seed)
     generator = build_dcgan_generator(latent_dim=8, filters=(8, 4, 2))
     discriminator = build_semi_supervised_discriminator(filters=(4, 8), dropout=0.0, hidden=16)
     return SemiSupervisedSteps(generator, discriminator, keras.optimizers.SGD(0.05), keras.optimizers.SGD(0.05),

@@ -6,12 +6,12 @@ import pytest
 import gan_utils
 from gan_utils import aae, editing
 from gan_utils.train import train_on_arrays
+from tests.seeding import reseed
 
-gan_utils.choose_precision("float32")
 
 
 def tiny_aae(seed=0):
-    keras.utils.set_random_seed(seed)
+    reseed(seed)
     return aae.AdversarialAutoencoderSteps(
         aae.build_encoder(2, hidden=(16,)), aae.build_decoder(2, hidden=(16,)),
         aae.build_code_discriminator(2, hidden=(8,)), keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3),

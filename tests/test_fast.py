@@ -44,19 +44,19 @@ def test_fused_batchnorm_in_mixed_bfloat16_stays_close(native, monkeypatch):
     if native and not fast.native_bfloat16_batchnorm():
         pytest.skip("no bfloat16 FusedBatchNormV3 kernel on this machine")
     monkeypatch.setattr(fast, "native_bfloat16_batchnorm", lambda: native)
-    keras.mixed_precision.set_global_policy("mixed_bfloat16")
-    try:
+    from gan_utils.runtime import precision_scope
+
+    with precision_scope("mixed_bfloat16"):
         shape = (32, 7, 7, 16)
         plain, fused = _paired_batchnorms(shape, seed=2)
         x = tf.constant(np.random.default_rng(3).normal(size=shape).astype("float32"))
         y_plain, y_fused = plain(x, training=True), fused(x, training=True)
-    finally:
-        keras.mixed_precision.set_global_policy("float32")
     assert y_fused.dtype == y_plain.dtype == tf.bfloat16
     np.testing.assert_allclose(tf.cast(y_fused, tf.float32), tf.cast(y_plain, tf.float32), atol=0.05)
     np.testing.assert_allclose(fused.moving_variance, plain.moving_variance, rtol=1e-3)
 
 
+@pytest.mark.float32
 def test_packed_dropout_drops_at_the_rate_and_rescales():
     layer = fast.PackedDropout(0.3, seed=4)
     x = tf.ones((999, 201))  # odd number of elements: the last 32-bit word is half used
@@ -98,6 +98,7 @@ def test_fused_adam_matches_keras_adam():
     np.testing.assert_allclose(fused_var.numpy(), plain_var.numpy(), rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.float32
 def test_with_fused_layers_keeps_weights_and_outputs():
     generator = models.build_dcgan_generator(filters=(16, 8, 4))
     fused = fast.with_fused_layers(generator)

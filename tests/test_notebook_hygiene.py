@@ -40,3 +40,97 @@ def test_notebook_is_clean_and_fully_run(path):
         assert not ABSOLUTE.search(text), f"{where} shows an absolute path: {ABSOLUTE.search(text).group()}"
         assert not NATIVE_LOG.search(text), f"{where} shows TensorFlow's native log lines"
         assert not any(o.get("output_type") == "error" for o in cell.get("outputs", [])), f"{where} has an error"
+
+
+def _shrink_outputs():
+    import importlib.util
+    import sys
+
+    path = Path(__file__).resolve().parents[1] / "scripts" / "shrink_outputs.py"
+    spec = importlib.util.spec_from_file_location("shrink_outputs", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("shrink_outputs", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _stream(text, name="stdout"):
+    return {"output_type": "stream", "name": name, "text": text.splitlines(keepends=True)}
+
+
+def test_shrink_outputs_keeps_one_final_line_per_progress_bar():
+    """scripts/shrink_outputs.py: tqdm's \\r updates (one stream output each, and split by a live figure), Keras
+    progbar lines and stale widget state go; the final line of each bar and every other output stay as they were."""
+    so = _shrink_outputs()
+    figure = {"output_type": "display_data", "metadata": {}, "data": {"text/plain": ["<Figure>"], "image/png": "iVBOR"}}
+    tqdm = ([_stream("\rtraining:   0%|          | 0/300 [00:00<?, ?it/s]"), figure]
+            + [_stream(f"\rtraining: {p}%|###       | {3 * p}/300 [00:{p:02d}<00:10, 9.1it/s, d_loss=1.{p}]")
+               for p in (10, 40, 100)]
+            + [_stream("\ntrained: 300 iterations, 0.2 min\n")])
+    keras_bar = [_stream("Epoch 1/2\n" + "".join(f"{i}/468 ━━━━━━━━━━ 2s 5ms/step - loss: 0.{i:02d}\n" for i in (1, 200, 468))
+                         + "Epoch 2/2\n" + "".join(f"{i}/468 ━━━━━━━━━━ 2s 5ms/step - loss: 0.{i:02d}\n" for i in (1, 468)))]
+    normal = [_stream("iteration 100: d_loss 0.69\n"), _stream("iteration 200: d_loss 0.70\n"),
+              _stream("10/20 digits drawn, 50% done\n"), figure, _stream("warning: slow\n", "stderr")]
+    nb = {"metadata": {"kernelspec": {}, "widgets": {"application/vnd.jupyter.widget-state+json": {"state": {}}}},
+          "cells": [{"cell_type": "code", "source": "", "metadata": {}, "outputs": tqdm},
+                    {"cell_type": "code", "source": "", "metadata": {}, "outputs": keras_bar},
+                    {"cell_type": "code", "source": "", "metadata": {}, "outputs": json.loads(json.dumps(normal))},
+                    {"cell_type": "markdown", "source": "12it [00:01, 9.1it/s]", "metadata": {}}]}
+    assert so.clean_progress(nb) == 2 and so.clean_widgets(nb)
+    assert nb["metadata"] == {"kernelspec": {}}
+    bars, epochs, untouched, markdown = nb["cells"]
+    assert bars["outputs"][0] == figure and len(bars["outputs"]) == 2
+    assert "".join(bars["outputs"][1]["text"]) == ("training: 100%|###       | 300/300 [00:100<00:10, 9.1it/s, "
+                                                   "d_loss=1.100]\ntrained: 300 iterations, 0.2 min\n")
+    assert "".join(epochs["outputs"][0]["text"]) == ("Epoch 1/2\n468/468 ━━━━━━━━━━ 2s 5ms/step - loss: 0.468\n"
+                                                     "Epoch 2/2\n468/468 ━━━━━━━━━━ 2s 5ms/step - loss: 0.468\n")
+    assert untouched["outputs"] == normal and markdown["source"] == "12it [00:01, 9.1it/s]"
+
+
+# Plumbing in lesson cells (issue 37): run-time switches, precision, kernels, CI and machine notes belong in the package
+# (one setup call), a parameters-cell comment or an appendix, not in what the lesson reads or runs.
+PLUMBING = {
+    "quick mode": re.compile(r"(?i)\bquick[ _-]?mode\b|\bQUICK\b|quick="),
+    "pick(": re.compile(r"\bpick\("),
+    "precision/bf16": re.compile(r"(?i)\bPRECISION\b|bfloat16|\bbf16\b|mixed[_ ]precision"),
+    "describe_runtime": re.compile(r"describe_runtime"),
+    "fused kernels": re.compile(r"(?i)fused|\bXLA\b|jit_compile"),
+    "# noqa": re.compile(r"#\s*noqa"),
+    "CI": re.compile(r"\bCI\b"),
+    "sharing the CPU": re.compile(r"(?i)shar(?:ing|es|ed) the (?:CPU|machine)|run-sharing"),
+}
+
+
+def plumbing_counts():
+    """{notebook: {word: number of lesson cells (markdown or code source) that mention it}}"""
+    counts = {}
+    for path in NOTEBOOKS:
+        for cell in json.loads(path.read_text())["cells"]:
+            source = "".join(cell["source"])
+            for word, pattern in PLUMBING.items():
+                if pattern.search(source):
+                    counts.setdefault(path.stem, {}).setdefault(word, 0)
+                    counts[path.stem][word] += 1
+    return counts
+
+
+def _plumbing_reason():
+    counts = plumbing_counts()
+    listed = "; ".join(f"{name}: " + ", ".join(f"{w} {n}" for w, n in words.items()) for name, words in counts.items())
+    return ("the notebooks still carry plumbing in lesson cells (cells per notebook and word); moving it out needs "
+            f"their re-execution (issue 37): {listed}")
+
+
+@pytest.mark.xfail(strict=False, reason=_plumbing_reason())
+def test_lesson_cells_are_free_of_plumbing():
+    counts = plumbing_counts()
+    assert not counts, _plumbing_reason()
+
+
+def test_the_plumbing_grep_finds_what_it_should():
+    assert all(PLUMBING["quick mode"].search(s) for s in ("EPOCHS = gan_utils.pick(full=50, quick=1)", "QUICK mode"))
+    assert PLUMBING["pick("].search("gan_utils.pick(full=1)") and PLUMBING["# noqa"].search("x = 1  # noqa: E731")
+    assert PLUMBING["precision/bf16"].search("PRECISION = 'float32'") and PLUMBING["CI"].search("in CI it runs")
+    assert PLUMBING["sharing the CPU"].search("while sharing the CPU with another run")
+    assert not any(p.search("The critic picks a direction; precise; the CIFAR data; a unique digit")
+                   for p in PLUMBING.values())

@@ -13,9 +13,9 @@ from gan_utils import models
 from gan_utils import progressive as P
 from gan_utils import style as S
 from gan_utils.trainer import Trainer
+from tests.seeding import reseed
 
 gan_utils.set_seed(0, deterministic=True)
-gan_utils.choose_precision("float32")
 
 RNG = np.random.default_rng(0)
 
@@ -25,12 +25,13 @@ def normal(*shape):
 
 
 def tiny_progressive(latent_dim=4):
-    gan_utils.set_seed(3)
+    reseed(3)
     return (P.build_progressive_generator(latent_dim, filters=(8, 4, 4)),
             P.build_progressive_discriminator(filters=(4, 4, 8)))
 
 
 # -- layers against their formula -----------------------------------------------------------------------------
+@pytest.mark.float32
 def test_pixel_norm_matches_its_formula():
     for x in (normal(3, 5), normal(2, 4, 4, 6)):
         want = x / np.sqrt(np.mean(x ** 2, axis=-1, keepdims=True) + 1e-8)
@@ -49,6 +50,7 @@ def numpy_minibatch_std(x, group_size):
     return np.concatenate([x, out.astype("float32")], axis=-1)
 
 
+@pytest.mark.float32
 @pytest.mark.parametrize("n, group_size", [(8, 4), (6, 4), (2, 4), (5, 1)])
 def test_minibatch_stddev_groups_and_formula(n, group_size):
     """8 in groups of 4 (2 groups, interleaved), 6 not divisible by 4 (one group), 2 < 4 (one group of 2), G = 1."""
@@ -61,11 +63,13 @@ def test_minibatch_stddev_groups_and_formula(n, group_size):
     assert layer.compute_output_shape((None, 3, 3, 2)) == (None, 3, 3, 3)
 
 
+@pytest.mark.float32
 def test_minibatch_stddev_sees_a_collapsed_batch():
     same = np.repeat(normal(1, 2, 2, 3), 8, axis=0)
     np.testing.assert_allclose(P.MinibatchStdDev()(same).numpy()[..., -1], 1e-4, rtol=1e-3)   # sqrt(0 + 1e-8)
 
 
+@pytest.mark.float32
 def test_equalized_dense_effective_weights_and_output():
     layer = P.EqualizedDense(3, gain=math.sqrt(2), lr_multiplier=0.1)
     x = normal(4, 5)
@@ -92,6 +96,7 @@ def numpy_conv_same(x, kernel):
     return sum(np.einsum("nhwc,cf->nhwf", padded[:, i:i + h, j:j + w], kernel[i, j]) for i in range(k) for j in range(k))
 
 
+@pytest.mark.float32
 def test_equalized_conv_effective_weights_and_output():
     layer = P.EqualizedConv2D(4, 3, gain=1.0)
     x = normal(2, 5, 5, 3)
@@ -103,6 +108,7 @@ def test_equalized_conv_effective_weights_and_output():
     np.testing.assert_allclose(layer(x).numpy(), want, rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.float32
 @pytest.mark.parametrize("alpha", [0.0, 0.3, 1.0])
 def test_fade_in_blends(alpha):
     old, new = normal(2, 4, 4, 1), normal(2, 4, 4, 1)
@@ -112,6 +118,7 @@ def test_fade_in_blends(alpha):
     np.testing.assert_allclose(layer([old, new]).numpy(), (1 - alpha) * old + alpha * new, rtol=1e-6, atol=1e-7)
 
 
+@pytest.mark.float32
 def test_adain_matches_its_formula():
     x, w = normal(2, 4, 4, 3), normal(2, 5)
     layer = S.AdaIN()
@@ -130,6 +137,7 @@ def test_adain_matches_its_formula():
     np.testing.assert_allclose(picker([x, ws]).numpy(), want, rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.float32
 def test_noise_injection_given_and_drawn():
     x, noise = normal(2, 4, 4, 3), normal(2, 4, 4, 1)
     layer = S.NoiseInjection(seed=7)
@@ -146,6 +154,7 @@ def test_noise_injection_given_and_drawn():
     np.testing.assert_allclose(again(x).numpy(), first, rtol=1e-6)   # same seed, same noise
 
 
+@pytest.mark.float32
 def test_constant_input_is_tiled_over_the_batch():
     layer = S.ConstantInput((7, 7, 3))
     out = layer(normal(5, 4)).numpy()
@@ -154,6 +163,7 @@ def test_constant_input_is_tiled_over_the_batch():
         np.testing.assert_array_equal(row, layer.const.numpy())
 
 
+@pytest.mark.float32
 @pytest.mark.parametrize("psi", [0.0, 0.5, 1.0])
 def test_truncation_formula_and_average_update(psi):
     w, w_avg = normal(4, 3), normal(3)
@@ -214,6 +224,7 @@ def test_layers_survive_save_and_load(tmp_path, name):
 
 
 # -- networks ------------------------------------------------------------------------------------------------
+@pytest.mark.float32
 def test_progressive_networks_at_every_stage():
     g, d = tiny_progressive()
     steps = P.ProgressiveGANSteps(g, d, keras.optimizers.Adam(), keras.optimizers.Adam())
@@ -265,7 +276,7 @@ def test_arguments_are_checked_with_a_sentence():
 
 @pytest.fixture(scope="module")
 def style_generator():
-    gan_utils.set_seed(4)
+    reseed(4)
     return S.build_style_generator(latent_dim=4, w_dim=6, filters=(8, 4, 4), mapping_layers=2, name="tiny_style")
 
 
@@ -357,7 +368,7 @@ def test_one_progressive_step_trains_only_the_current_stage():
 
 
 def test_one_style_gan_step_updates_both_networks_and_w_avg():
-    gan_utils.set_seed(6)
+    reseed(6)
     g = S.build_style_generator(latent_dim=4, w_dim=6, filters=(8, 4, 4), mapping_layers=2)
     d = models.build_mlp_discriminator(hidden=(8,))      # any 28×28 discriminator (a small graph traces faster)
     steps = S.StyleGANSteps(g, d, keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3), seed=2)
@@ -377,7 +388,7 @@ def test_a_run_killed_during_a_fade_in_resumes_bit_identically(tmp_path):
     images = np.random.default_rng(0).integers(0, 256, (64, 28, 28), dtype=np.uint8)
 
     def steps():
-        gan_utils.set_seed(5, deterministic=True)
+        reseed(5, deterministic=True)
         g, d = tiny_progressive()
         return P.ProgressiveGANSteps(g, d, keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3), seed=5,
                                      schedule=P.GrowthSchedule(stage_iterations=2, fade_iterations=4))
@@ -407,7 +418,7 @@ def test_a_run_killed_during_a_fade_in_resumes_bit_identically(tmp_path):
 
 def test_the_trainer_checkpoints_w_avg_psi_and_the_noise_state(tmp_path):
     def steps():
-        gan_utils.set_seed(6)
+        reseed(6)
         g = S.build_style_generator(latent_dim=4, w_dim=6, filters=(8, 4, 4), mapping_layers=2)
         return S.StyleGANSteps(g, models.build_mlp_discriminator(hidden=(8,)), keras.optimizers.Adam(),
                                keras.optimizers.Adam())

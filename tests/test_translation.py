@@ -1,12 +1,15 @@
 """Image-to-image translation (notebook 07): layers against NumPy, shapes, one-step smoke tests with golden
 L1 values, resume equality through the trainer, the translator file and `python -m gan_utils translate`."""
 import keras
+
+import gan_utils
 import numpy as np
 import pytest
 import tensorflow as tf
 
 from gan_utils import translation as T
 from gan_utils.trainer import Trainer
+from tests.seeding import reseed
 
 
 def digits(n=8, seed=0):
@@ -33,6 +36,7 @@ def test_superres_source_is_the_block_mean():
     assert generator_input.shape == (3, 28, 28, 1) and generator_input.min() >= -1 and generator_input.max() <= 1
 
 
+@pytest.mark.float32
 def test_inpainting_masks_exactly_the_lower_half():
     real, _ = digits(2)
     masked = T.make_input(tf.constant(real), "inpaint").numpy()
@@ -49,6 +53,7 @@ def test_sklearn_digits_land_in_mnist_s_frame():
     assert framed[:, 4:24, 4:24].max() > 0.5          # the digit is inside the 20×20 box
 
 
+@pytest.mark.float32
 def test_clip_layer_and_unknown_task():
     np.testing.assert_allclose(T.Clip()(np.array([[-3.0, 0.2, 7.0]], "float32")).numpy(), [[-1.0, 0.2, 1.0]], rtol=1e-7)
     with pytest.raises(ValueError, match="choose one of"):
@@ -74,7 +79,7 @@ def test_dropout_is_the_only_randomness_of_the_unet():
 
 
 def _pix2pix(adversarial=True, l1_weight=100.0, task="superres"):
-    keras.utils.set_random_seed(1)
+    reseed(1)
     return T.Pix2PixSteps(T.build_unet(), T.build_patch_discriminator(), keras.optimizers.Adam(2e-4, beta_1=0.5),
                           keras.optimizers.Adam(2e-4, beta_1=0.5), task=task, l1_weight=l1_weight,
                           adversarial=adversarial)
@@ -97,7 +102,7 @@ def test_pix2pix_step_logs_the_l1_it_descends(adversarial, l1_weight):
 
 def test_pix2pix_l1_matches_the_generator_without_dropout():
     """Golden value: with dropout 0 the logged L1 is exactly mean |real − G(input)| before the update."""
-    keras.utils.set_random_seed(2)
+    reseed(2)
     steps = T.Pix2PixSteps(T.build_unet(dropout=0.0), T.build_patch_discriminator(), keras.optimizers.Adam(1e-3),
                            keras.optimizers.Adam(1e-3), task="inpaint", adversarial=False)
     real = tf.constant(digits(4)[0])
@@ -113,7 +118,7 @@ def test_pix2pix_refuses_a_generator_without_loss():
 
 
 def _cyclegan(cycle_weight=10.0, seed=0):
-    keras.utils.set_random_seed(seed)
+    reseed(seed)
     images, _ = T.load_sklearn_digits()
     return T.make_translation_steps("cyclegan", seed=seed, cycle_weight=cycle_weight,
                                     domain_b=T.source_to_input(images[:64], "sklearn"))
@@ -144,7 +149,7 @@ def test_translation_runs_resume_exactly(tmp_path, name):
     images = load_mnist()[0][:256]
 
     def run(out, plan):
-        gan_utils.set_seed(5, deterministic=True)
+        reseed(5, deterministic=True)
         for iterations in plan:
             trainer = make_trainer(name, out_dir=out, seed=5)
             trainer.fit(images, iterations=iterations, batch_size=32)
@@ -171,9 +176,14 @@ def test_translator_file_round_trip_and_translate_command(tmp_path, capsys):
     real, _ = digits(5)
     low = np.round((T.degrade(tf.constant(real), "superres").numpy()[..., 0] + 1) * 127.5).astype("uint8")
     got = T.translate_images(model, low)
-    want = steps.generator(T.source_to_input(low, "superres")).numpy()
+    want = model(low.astype("float32")[..., None] / 255.0).numpy()   # a direct call of the same file
     assert got.shape == (5, 28, 28) and got.dtype == np.uint8
-    assert np.abs(got.astype(int) - np.round((want[..., 0] + 1) * 127.5)).max() <= 1
+    np.testing.assert_array_equal(got, gan_utils.data.to_uint8(want))
+    # the file computes in float32; the generator still in memory under the session's policy: equal in float32,
+    # a few uint8 levels apart under mixed_bfloat16 (sampling.save_generator's docstring)
+    in_memory = steps.generator(T.source_to_input(low, "superres")).numpy()
+    apart = np.abs(got.astype(int) - np.round((in_memory[..., 0] + 1) * 127.5))
+    assert apart.max() <= (1 if keras.config.dtype_policy().name == "float32" else 12), apart.max()
     np.savez(tmp_path / "low.npz", images=low)
     assert cli.main(["translate", str(path), str(tmp_path / "low.npz"), "--out", str(tmp_path / "out.npz")]) == 0
     with np.load(tmp_path / "out.npz") as f:
