@@ -27,7 +27,7 @@ from keras import layers
 from gan_utils.image_layers import Clip, MaskRows
 from gan_utils.kinds import model_kind, with_kind
 from gan_utils.losses import get_loss_pair, least_squares_discriminator_loss, least_squares_generator_loss
-from gan_utils.steps_base import Steps, apply_gradients_of
+from gan_utils.steps_base import Steps
 
 #: side of a source image, per task: what a translator's input must be
 SOURCE_SIZE = {"superres": 7, "inpaint": 28, "sklearn": 8, "mnist": 28}
@@ -177,7 +177,8 @@ class Pix2PixSteps(Steps):
 
     ``adversarial=False`` trains the generator on L1 alone (the discriminator is not updated, its curves stay
     empty); ``l1_weight=0`` on the adversarial term alone: the three arms of notebook 07's comparison.
-    Compiled once with ``tf.function``; the batch size comes from the data."""
+    Compiled once with ``tf.function``; the batch size comes from the data. Notebook 07 prints ``_train_step``: its
+    tape → gradient → apply lines stay written out (the other steps share ``steps_base.apply_gradients_of``)."""
 
     own_train_step = True
 
@@ -228,7 +229,8 @@ class Pix2PixSteps(Steps):
                 real_logits = self.discriminator([source, real], training=True)
                 fake_logits = self.discriminator([source, fake], training=True)
                 d_loss = self.pair.discriminator(real_logits, fake_logits)
-            apply_gradients_of(tape, d_loss, self.discriminator.trainable_variables, self.d_optimizer)
+            grads = tape.gradient(d_loss, self.discriminator.trainable_variables)
+            self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_variables))
             logs = {"d_loss": d_loss, **_patch_summary(real_logits, fake_logits)}
         with tf.GradientTape() as tape:
             fake = self.generator(source, training=True)
@@ -238,7 +240,8 @@ class Pix2PixSteps(Steps):
                 g_adv = self.pair.generator(self.discriminator([source, fake], training=True))
                 loss = loss + g_adv
                 logs["g_loss"] = g_adv
-        apply_gradients_of(tape, loss, self.generator.trainable_variables, self.g_optimizer)
+        grads = tape.gradient(loss, self.generator.trainable_variables)
+        self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
         return {**logs, "l1": l1}
 
 
@@ -308,14 +311,16 @@ class CycleGANSteps(Steps):
                 identity = (tf.reduce_mean(tf.abs(self.generator(real_a, training=True) - real_a))
                             + tf.reduce_mean(tf.abs(self.generator_ab(real_b, training=True) - real_b)))
                 loss = loss + self.identity_weight * identity
-        apply_gradients_of(tape, loss, self._g_vars, self.g_optimizer)
+        grads = tape.gradient(loss, self._g_vars)
+        self.g_optimizer.apply_gradients(zip(grads, self._g_vars))
         with tf.GradientTape() as tape:
             real_logits, fake_logits = self.discriminator(real_a, training=True), self.discriminator(fake_a, training=True)
             d_a = least_squares_discriminator_loss(real_logits, fake_logits)
             d_b = least_squares_discriminator_loss(self.discriminator_b(real_b, training=True),
                                                    self.discriminator_b(fake_b, training=True))
             d_loss = 0.5 * (d_a + d_b)  # the paper halves D's objective to slow it relative to G
-        apply_gradients_of(tape, d_loss, self._d_vars, self.d_optimizer)
+        grads = tape.gradient(d_loss, self._d_vars)
+        self.d_optimizer.apply_gradients(zip(grads, self._d_vars))
         return {"d_loss": d_loss, "g_loss": g_adv, "cycle": cycle, "identity": identity,
                 "d_real": tf.reduce_mean(real_logits), "d_fake": tf.reduce_mean(fake_logits)}
 
