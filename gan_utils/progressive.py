@@ -47,7 +47,11 @@ class PixelNorm(layers.Layer):
         self.epsilon = float(epsilon)
 
     def call(self, x):
-        return x * tf.math.rsqrt(tf.reduce_mean(tf.square(x), axis=-1, keepdims=True) + self.epsilon)
+        # the mean of squares in float32 under any policy: in bfloat16 it loses the small values' precision
+        # (as StyleGAN's mixed-precision code keeps its normalisations in float32); a no-op under float32
+        xf = tf.cast(x, tf.float32)
+        return tf.cast(xf * tf.math.rsqrt(tf.reduce_mean(tf.square(xf), axis=-1, keepdims=True) + self.epsilon),
+                       x.dtype)
 
     def get_config(self):
         return {**super().get_config(), "epsilon": self.epsilon}

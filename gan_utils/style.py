@@ -90,11 +90,12 @@ class AdaIN(layers.Layer):
 
     def call(self, inputs):
         x, w = inputs
-        mean, var = tf.nn.moments(x, axes=[1, 2], keepdims=True)
-        x_norm = (x - mean) * tf.math.rsqrt(var + self.epsilon)
-        style = tf.cast(self.affine(self._style(w)), x.dtype)
+        xf = tf.cast(x, tf.float32)  # statistics and the normalisation in float32 under any policy (PixelNorm)
+        mean, var = tf.nn.moments(xf, axes=[1, 2], keepdims=True)
+        x_norm = (xf - mean) * tf.math.rsqrt(var + self.epsilon)
+        style = tf.cast(self.affine(self._style(w)), tf.float32)
         gamma, beta = style[:, None, None, :self.channels], style[:, None, None, self.channels:]
-        return (1.0 + gamma) * x_norm + beta
+        return tf.cast((1.0 + gamma) * x_norm + beta, x.dtype)
 
     def compute_output_shape(self, input_shape):
         return input_shape[0]
