@@ -18,7 +18,7 @@ import tensorflow as tf
 from keras import layers
 
 from gan_utils.losses import get_loss_pair
-from gan_utils.steps_base import Steps, apply_gradients_of
+from gan_utils.steps_base import Steps
 
 
 def build_encoder(latent_dim=2, hidden=(512, 256), name="encoder"):
@@ -85,18 +85,21 @@ class AdversarialAutoencoderSteps(Steps):
         with tf.GradientTape() as tape:                       # 1. reconstruction
             reconstruction = self.decoder(self.encoder(images, training=True), training=True)
             recon_loss = tf.reduce_mean(tf.square(reconstruction - images))
-        apply_gradients_of(tape, recon_loss, self.ae_variables, self.ae_optimizer)
+        grads = tape.gradient(recon_loss, self.ae_variables)
+        self.ae_optimizer.apply_gradients(zip(grads, self.ae_variables))
 
         prior_codes = self.prior(tf.shape(images)[0])
         with tf.GradientTape() as tape:                       # 2. D: prior samples are "real", codes "fake"
             codes = self.encoder(images, training=True)
             d_loss = self.loss.discriminator(self.discriminator(prior_codes, training=True),
                                              self.discriminator(codes, training=True))
-        apply_gradients_of(tape, d_loss, self.discriminator.trainable_variables, self.d_optimizer)
+        grads = tape.gradient(d_loss, self.discriminator.trainable_variables)
+        self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_variables))
 
         with tf.GradientTape() as tape:                       # 3. E fools D
             e_loss = self.loss.generator(self.discriminator(self.encoder(images, training=True), training=True))
-        apply_gradients_of(tape, e_loss, self.encoder.trainable_variables, self.e_optimizer)
+        grads = tape.gradient(e_loss, self.encoder.trainable_variables)
+        self.e_optimizer.apply_gradients(zip(grads, self.encoder.trainable_variables))
         return {"recon_loss": recon_loss, "d_loss": d_loss, "e_loss": e_loss}
 
     def encode(self, images, batch_size=1000):

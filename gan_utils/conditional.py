@@ -84,5 +84,6 @@ class AuxiliaryClassifierSteps(GANSteps):
             class_loss = auxiliary_classifier_loss(labels, fake_classes)
             total = self.scale_for_gradients(g_loss + self.class_weight * class_loss, self.g_optimizer)
         variables = self.generator.trainable_variables
-        grads = apply_gradients_of(tape, total, variables, self.g_optimizer)
+        grads = tape.gradient(total, variables)
+        self.g_optimizer.apply_gradients(zip(grads, variables))
         return {"g_loss": g_loss, "g_class_loss": class_loss, "g_grad_norm": self._grad_norm(grads, self.g_optimizer)}

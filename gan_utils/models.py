@@ -32,7 +32,7 @@ def build_mlp_generator(latent_dim=LATENT_DIM, hidden=(256, 512, 1024), output_s
     for dim in output_shape:
         size *= dim
     x = layers.Dense(size, activation="tanh", dtype="float32")(x)
-    return KindedModel(z, layers.Reshape(output_shape, dtype="float32")(x), name=name, gan_kind=make_kind("plain"))
+    return keras.Model(z, layers.Reshape(output_shape, dtype="float32")(x), name=name)
 
 
 def build_mlp_discriminator(input_shape=IMAGE_SHAPE, hidden=(512, 256), dropout=0.0, name="mlp_discriminator"):
@@ -143,8 +143,7 @@ def build_conditional_generator(latent_dim=LATENT_DIM, num_classes=NUM_CLASSES, 
     z = keras.Input((latent_dim,), name="z")
     label = keras.Input((), dtype="int32", name="label")
     x = layers.Concatenate()([z, layers.Embedding(num_classes, embedding_dim)(label)])
-    return KindedModel([z, label], _dcgan_generator_body(x, filters, kernel_size), name=name,
-                       gan_kind=make_kind("conditional", num_classes=int(num_classes)))
+    return keras.Model([z, label], _dcgan_generator_body(x, filters, kernel_size), name=name)
 
 
 def build_conditional_discriminator(input_shape=IMAGE_SHAPE, num_classes=NUM_CLASSES, filters=(64, 128),

@@ -19,7 +19,6 @@ from gan_utils.data import IMAGE_SHAPE
 from gan_utils.losses import feature_matching_loss
 from gan_utils.models import LATENT_DIM
 from gan_utils.train import GANSteps
-from gan_utils.steps_base import apply_gradients_of
 
 
 @keras.saving.register_keras_serializable(package="gan_utils")
@@ -111,7 +110,8 @@ class FeatureMatchingSteps(GANSteps):
             fake_features = self.features(self.generate(z, training=True), training=True)
             g_loss = feature_matching_loss(self.real_feature_mean[None], fake_features)
         variables = self.generator.trainable_variables
-        grads = apply_gradients_of(tape, g_loss, variables, self.g_optimizer)
+        grads = tape.gradient(g_loss, variables)
+        self.g_optimizer.apply_gradients(zip(grads, variables))
         return {"g_loss": g_loss, "g_grad_norm": tf.linalg.global_norm(grads)}
 
 

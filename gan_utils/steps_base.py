@@ -6,7 +6,11 @@ Every steps class of the package subclasses ``Steps``: ``train.GANSteps`` (and t
 attributes and call the methods below, with the defaults declared here; they never ask whether a hook
 exists. A new GAN variant is a subclass that overrides what differs (see gan_utils/README.md).
 
-``apply_gradients_of`` is the one "gradients of a loss, applied" helper every step uses.
+``apply_gradients_of`` is the one "gradients of a loss, applied" helper of the steps. The updates a notebook prints
+as part of its lesson (``GANSteps._d_step``/``_g_step`` in 01, ``FeatureMatchingSteps`` in 03,
+``AuxiliaryClassifierSteps._g_step`` in 05, ``Pix2PixSteps``/``CycleGANSteps._train_step`` in 07, the adversarial
+autoencoder's in 09) keep ``tape.gradient`` and ``apply_gradients`` written out: the student reads the two lines
+the lesson is about, and the notebooks' committed outputs show that source (tests/test_notebook_hygiene.py).
 Introduced in 01_vanilla_gan.ipynb (``GANSteps``); the translation hooks in 07_image_to_image.ipynb.
 """
 import types

@@ -36,7 +36,7 @@ import tensorflow as tf
 
 from gan_utils.losses import get_loss_pair, gradient_penalty, minimax_discriminator_loss
 from gan_utils.models import is_conditional
-from gan_utils.steps_base import Steps, apply_gradients_of
+from gan_utils.steps_base import Steps
 
 GP_SEED_OFFSET = 7919  # the gradient penalty's own generator of alphas (gp_alpha="generator") is seeded seed + this
 
@@ -217,7 +217,8 @@ class GANSteps(Steps):
                 total = d_loss + self.gp_weight * penalty
             total = self.scale_for_gradients(total, self.d_optimizer)
         variables = self.discriminator.trainable_variables
-        grads = apply_gradients_of(tape, total, variables, self.d_optimizer)
+        grads = tape.gradient(total, variables)
+        self.d_optimizer.apply_gradients(zip(grads, variables))
         if self.clip_value is not None:
             for v in variables:
                 v.assign(tf.clip_by_value(v, -self.clip_value, self.clip_value))
@@ -237,7 +238,9 @@ class GANSteps(Steps):
             fake = self.generate(z, labels, training=True)
             g_loss = self.loss.generator(self.discriminate(fake, labels, training=True))
             scaled = self.scale_for_gradients(g_loss, self.g_optimizer)
-        grads = apply_gradients_of(tape, scaled, self.generator.trainable_variables, self.g_optimizer)
+        variables = self.generator.trainable_variables
+        grads = tape.gradient(scaled, variables)
+        self.g_optimizer.apply_gradients(zip(grads, variables))
         return {"g_loss": g_loss, "g_grad_norm": self._grad_norm(grads, self.g_optimizer)}
 
     def _joint_step(self, real, labels=None):
