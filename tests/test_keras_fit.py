@@ -21,7 +21,17 @@ def small_dcgan_steps(weights=None):
     return GANSteps(g, d, keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5), seed=5)
 
 
-def test_fit_and_the_trainer_end_at_the_same_weights():
+@pytest.mark.parametrize("policy, atol", [("float32", 1e-6), ("mixed_bfloat16", 3e-3)])
+def test_fit_and_the_trainer_end_at_the_same_weights(policy, atol):
+    """Same weights to float32 rounding; under mixed_bfloat16 the two compiled functions round differently and 30
+    steps apart by up to 5e-4 (measured) in weights of size ~0.05: the tolerance is 3e-3."""
+    from gan_utils.runtime import precision_scope
+
+    with precision_scope(policy):
+        _fit_against_trainer(atol)
+
+
+def _fit_against_trainer(atol):
     images = load_mnist()[0][:BATCH * ITERATIONS]
     first = small_dcgan_steps()
     start = (first.generator.get_weights(), first.discriminator.get_weights())
@@ -37,11 +47,11 @@ def test_fit_and_the_trainer_end_at_the_same_weights():
     assert int(other.g_optimizer.iterations.numpy()) == ITERATIONS == int(by_trainer.iteration.numpy())
     for a, b in zip(first.generator.get_weights() + first.discriminator.get_weights(),
                     other.generator.get_weights() + other.discriminator.get_weights()):
-        np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(b, a, rtol=1e-5, atol=atol)
     moved = [np.abs(a - s).max() for a, s in zip(other.generator.get_weights(), start[0])]
     assert max(moved) > 1e-4   # it trained
     assert {"d_loss", "g_loss"} <= set(history.history)
-    np.testing.assert_allclose(history.history["g_loss"][-1], by_trainer.history["g_loss"][-1], rtol=1e-4)
+    np.testing.assert_allclose(history.history["g_loss"][-1], by_trainer.history["g_loss"][-1], rtol=1e-4 + 10 * atol)
     assert model.preview().shape == (16, 28, 28, 1)
 
 
