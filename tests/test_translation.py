@@ -176,7 +176,7 @@ def test_translator_file_round_trip_and_translate_command(tmp_path, capsys):
     real, _ = digits(5)
     low = np.round((T.degrade(tf.constant(real), "superres").numpy()[..., 0] + 1) * 127.5).astype("uint8")
     got = T.translate_images(model, low)
-    want = model(low.astype("float32")[..., None] / 255.0).numpy()   # a direct call of the same file
+    want = model(low.astype("float32")[..., None] / 255.0, training=False).numpy()  # a direct call, same file
     assert got.shape == (5, 28, 28) and got.dtype == np.uint8
     np.testing.assert_array_equal(got, gan_utils.data.to_uint8(want))
     # the file computes in float32; the generator still in memory under the session's policy: equal in float32,
