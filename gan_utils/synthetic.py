@@ -10,6 +10,7 @@ import tensorflow as tf
 
 from gan_utils.data import check_images, check_labels, load_mnist, to_model_range
 from gan_utils.metrics import build_classifier
+from gan_utils.runtime import seeded
 
 
 def balanced_subset(images, labels, per_class, seed=0):
@@ -30,12 +31,12 @@ def train_classifier_on(images, labels, steps=500, batch_size=64, seed=0):
     """Train a fresh classifier for ``steps`` minibatches on uint8 ``images`` (N, 28, 28) and ``labels``."""
     images = check_images(images)
     labels = check_labels(labels, len(images))
-    keras.utils.set_random_seed(seed)
-    model = build_classifier()
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy")
-    data = (tf.data.Dataset.from_tensor_slices((to_model_range(images), labels.astype("int32")))
-            .shuffle(len(images), seed=seed, reshuffle_each_iteration=True).repeat().batch(batch_size))
-    model.fit(data, steps_per_epoch=steps, epochs=1, verbose=0, shuffle=False)  # the dataset shuffles itself
+    with seeded(seed):  # reproducible, and the caller's global seeds come back afterwards
+        model = build_classifier()
+        model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy")
+        data = (tf.data.Dataset.from_tensor_slices((to_model_range(images), labels.astype("int32")))
+                .shuffle(len(images), seed=seed, reshuffle_each_iteration=True).repeat().batch(batch_size))
+        model.fit(data, steps_per_epoch=steps, epochs=1, verbose=0, shuffle=False)  # the dataset shuffles itself
     return model
 
 

@@ -142,3 +142,19 @@ def test_sample_truncation_on_a_style_generator_and_a_clear_error_for_others(tmp
     err = capsys.readouterr().err
     assert code == 2 and len(err.strip().splitlines()) == 1, err
     assert "has no mapping network/truncation layer: --truncation needs a style-based generator" in err
+
+
+def test_a_command_run_in_process_gives_the_caller_its_state_back(tmp_path):
+    """`main` seeds, sets a precision and op determinism for its run (train --seed 7 --precision mixed_bfloat16);
+    afterwards the caller (a notebook, a test) has its own back."""
+    import keras
+
+    from gan_utils.cli import main
+    from gan_utils.runtime import _op_determinism, random_state, seeds_changed
+
+    reseed(123)
+    before, policy, determinism = random_state(), keras.config.dtype_policy().name, _op_determinism()
+    assert main(["train", "mlp", "--iterations", "1", "--steps", "1", "--batch-size", "16", "--seed", "7",
+                 "--precision", "mixed_bfloat16", "--out", str(tmp_path / "run")]) == 0
+    assert not seeds_changed(before, random_state())
+    assert keras.config.dtype_policy().name == policy and _op_determinism() == determinism
