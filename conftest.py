@@ -50,9 +50,9 @@ def no_leaked_global_state(request):
     from tests import seeding
 
     policy, state = keras.config.dtype_policy().name, runtime.random_state()
-    determinism = runtime._op_determinism()
+    determinism = runtime.op_determinism()
     handler, cwd = signal.getsignal(signal.SIGINT), os.getcwd()
-    seeding.begin_test(state, determinism)
+    seeding.begin_test()
     yield
     reseeded = seeding.end_test()
     leaks = []
@@ -63,10 +63,10 @@ def no_leaked_global_state(request):
         if not reseeded:
             leaks.append("the global random state (a seed was set; use tests.seeding.reseed or runtime.seeded)")
         runtime.restore_random_state(state)
-    if runtime._op_determinism() != determinism:
+    if runtime.op_determinism() != determinism:
         if not reseeded:
             leaks.append(f"op determinism ({determinism} -> {not determinism})")
-        runtime._set_op_determinism(determinism)
+        runtime.set_op_determinism(determinism)
     if signal.getsignal(signal.SIGINT) is not handler:
         leaks.append(f"the SIGINT handler ({handler!r} -> {signal.getsignal(signal.SIGINT)!r})")
         signal.signal(signal.SIGINT, handler)

@@ -153,45 +153,51 @@ def restore_random_state(state):
     global_state.set_global_attribute("global_seed_generator", state["keras_generator"])
 
 
-def _op_determinism():
+def op_determinism():
+    """Whether TensorFlow's op determinism is on."""
     from tensorflow.python.framework import config as tf_config
 
     return tf_config.is_op_determinism_enabled()
 
 
-def _set_op_determinism(enabled):
+def set_op_determinism(enabled):
     from tensorflow.python.framework import config as tf_config
 
     (tf_config.enable_op_determinism if enabled else tf_config.disable_op_determinism)()
 
 
 @contextlib.contextmanager
-def seeded(seed, deterministic=False):
-    """``with seeded(0):`` seeds as ``set_seed`` does, and afterwards puts back every global random state (and
-    op determinism) as it was: for code that needs reproducible numbers without changing its caller's."""
-    state, determinism = random_state(), _op_determinism()
-    set_seed(seed, deterministic=deterministic)
+def restored_seeds():
+    """Put back every global random state and op determinism on exit (what ``seeded`` and
+    ``preserved_global_state`` share)."""
+    state, determinism = random_state(), op_determinism()
     try:
         yield
     finally:
         restore_random_state(state)
-        if _op_determinism() != determinism:
-            _set_op_determinism(determinism)
+        if op_determinism() != determinism:
+            set_op_determinism(determinism)
+
+
+@contextlib.contextmanager
+def seeded(seed, deterministic=False):
+    """``with seeded(0):`` seeds as ``set_seed`` does, and afterwards puts back every global random state (and
+    op determinism) as it was: for code that needs reproducible numbers without changing its caller's."""
+    with restored_seeds():
+        set_seed(seed, deterministic=deterministic)
+        yield
 
 
 @contextlib.contextmanager
 def preserved_global_state():
     """Put back the dtype policy, the random states, op determinism, the SIGINT handler and the working
     directory on exit: what one command of the CLI may change for its own run stays inside that run."""
-    policy, state, determinism = keras.config.dtype_policy(), random_state(), _op_determinism()
-    handler, cwd = signal.getsignal(signal.SIGINT), os.getcwd()
+    policy, handler, cwd = keras.config.dtype_policy(), signal.getsignal(signal.SIGINT), os.getcwd()
     try:
-        yield
+        with restored_seeds():
+            yield
     finally:
         keras.config.set_dtype_policy(policy)
-        restore_random_state(state)
-        if _op_determinism() != determinism:
-            _set_op_determinism(determinism)
         if signal.getsignal(signal.SIGINT) is not handler:
             signal.signal(signal.SIGINT, handler)
         if os.getcwd() != cwd:

@@ -6,7 +6,7 @@ import gan_utils
 _current = {"active": False, "reseeded": False}
 
 
-def begin_test(state, determinism):
+def begin_test():
     _current.update(active=True, reseeded=False)
 
 

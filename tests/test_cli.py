@@ -150,11 +150,11 @@ def test_a_command_run_in_process_gives_the_caller_its_state_back(tmp_path):
     import keras
 
     from gan_utils.cli import main
-    from gan_utils.runtime import _op_determinism, random_state, seeds_changed
+    from gan_utils.runtime import op_determinism, random_state, seeds_changed
 
     reseed(123)
-    before, policy, determinism = random_state(), keras.config.dtype_policy().name, _op_determinism()
+    before, policy, determinism = random_state(), keras.config.dtype_policy().name, op_determinism()
     assert main(["train", "mlp", "--iterations", "1", "--steps", "1", "--batch-size", "16", "--seed", "7",
                  "--precision", "mixed_bfloat16", "--out", str(tmp_path / "run")]) == 0
     assert not seeds_changed(before, random_state())
-    assert keras.config.dtype_policy().name == policy and _op_determinism() == determinism
+    assert keras.config.dtype_policy().name == policy and op_determinism() == determinism
