@@ -7,6 +7,7 @@ mean top-class confidence, and requested-digit accuracy for conditional models.
 Introduced in 00_setup.ipynb (the classifier) and used from 01 on; explained in 06.
 """
 from functools import lru_cache
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -15,6 +16,9 @@ from gan_utils.config import PRETRAINED_DIR
 from gan_utils.data import NUM_CLASSES, check_images, check_labels, load_mnist, to_model_range
 
 CLASSIFIER_PATH = PRETRAINED_DIR / "mnist_classifier.keras"
+# mean and covariance of the classifier's features of the 10,000 test digits (the Fréchet distance's reference),
+# written by scripts/train_classifier.py next to the classifier; recomputed when they belong to another file
+TEST_STATS_PATH = PRETRAINED_DIR / "mnist_classifier_test_stats.npz"
 FEATURE_LAYER = "features"
 
 
@@ -74,9 +78,16 @@ def inception_score(probs, eps=1e-12):
 
 def frechet_distance(features_a, features_b):
     """||mu_a - mu_b||² + Tr(S_a + S_b - 2 (S_a S_b)^½) between Gaussians fitted to two feature sets."""
-    a, b = np.asarray(features_a, "float64"), np.asarray(features_b, "float64")
-    mu_a, mu_b = a.mean(0), b.mean(0)
-    cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    return _frechet_from_statistics(*feature_statistics(features_a), *feature_statistics(features_b))
+
+
+def feature_statistics(features):
+    """Mean and covariance (float64) of a set of features: all the Fréchet distance uses of them."""
+    features = np.asarray(features, "float64")
+    return features.mean(0), np.cov(features, rowvar=False)
+
+
+def _frechet_from_statistics(mu_a, cov_a, mu_b, cov_b):
     # Tr((S_a S_b)^½) = sum of sqrt(eigenvalues of S_a S_b): real and >= 0 for PSD matrices
     # (clipped against round-off), and stable when the covariances are singular.
     eigenvalues = np.linalg.eigvals(cov_a @ cov_b).real.clip(min=0)
@@ -84,10 +95,34 @@ def frechet_distance(features_a, features_b):
     return float(max(distance, 0.0))  # >= 0 in exact arithmetic; round-off can give -1e-12
 
 
-@lru_cache(maxsize=1)
-def _test_features():
+def _file_sha256(path):
+    import hashlib
+
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def save_test_statistics(path=TEST_STATS_PATH, classifier_path=CLASSIFIER_PATH):
+    """Write the test digits' feature statistics for the classifier at ``classifier_path`` (its sha256 inside)."""
     images, _ = load_mnist(split="test")
-    return classifier_features(images)
+    mu, cov = feature_statistics(classifier_features(images))
+    np.savez_compressed(path, mean=mu, cov=cov, classifier_sha256=_file_sha256(classifier_path))
+    return path
+
+
+@lru_cache(maxsize=1)
+def _test_statistics():
+    """(mean, covariance) of the classifier's features of the 10,000 MNIST test digits: read from
+    ``TEST_STATS_PATH`` when it was written for the shipped classifier file, else computed (~10 s on 2 cores)."""
+    if TEST_STATS_PATH.exists():
+        with np.load(TEST_STATS_PATH) as stored:
+            if str(stored["classifier_sha256"]) == _file_sha256(CLASSIFIER_PATH):
+                return stored["mean"], stored["cov"]
+    images, _ = load_mnist(split="test")
+    return feature_statistics(classifier_features(images))
+
+
+def _fd_to_test(images):
+    return _frechet_from_statistics(*feature_statistics(classifier_features(images)), *_test_statistics())
 
 
 def class_histogram(probs):
@@ -109,7 +144,7 @@ def evaluate_samples(images, labels=None):
     result = {
         "n": int(len(images)),
         "inception_score": inception_score(probs),
-        "fid": frechet_distance(classifier_features(images), _test_features()),
+        "fid": _fd_to_test(images),
         "class_share": [round(float(s), 4) for s in share],
         "min_class_share": float(share.min()),
         "classes_covered": int((share >= 0.05).sum()),
@@ -131,7 +166,7 @@ def score_generator(generator, n=2000, seed=1234):
     probs = classify(images)
     result = {"mean_confidence": float(probs.max(axis=1).mean()), "min_class_share": float(class_histogram(probs).min()),
               "inception_score": inception_score(probs),
-              "fid": frechet_distance(classifier_features(images), _test_features())}
+              "fid": _fd_to_test(images)}
     if labels is not None:
         result["requested_accuracy"] = float((probs.argmax(axis=1) == labels).mean())
     return result

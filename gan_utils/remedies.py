@@ -142,3 +142,120 @@ class InstanceNoiseSteps(GANSteps):
             noise = self.rng.normal(tf.shape(images), dtype=tf.float32) * self.current_std()
             images = images + tf.cast(noise, images.dtype)
         return super().discriminate(images, labels, training)
+
+
+class UnrolledSteps(GANSteps):
+    """Unrolled GAN (Metz et al. 2017): the generator's loss is taken against the discriminator as it will be after
+    ``unroll`` more updates, and the gradient flows back through those updates. A generator that jumps onto the
+    mode D currently likes is penalised by the D that would answer the jump, so jumping stops paying.
+
+    The unrolled updates replay D's own optimizer (Adam, from its current moments, as in the paper) on the real
+    batch of the last ``d_step`` and fresh fakes; D itself is not changed by them. One device, unconditional,
+    float32 (the toy problems of 03). ``unroll=0`` is exactly ``GANSteps``' generator step.
+    """
+
+    def __init__(self, generator, discriminator, g_optimizer, d_optimizer, unroll=5, **kwargs):
+        if kwargs.get("strategy") is not None or kwargs.get("simultaneous") or kwargs.get("gp_weight"):
+            raise ValueError("UnrolledSteps runs on one device with separate D and G steps and no gradient penalty.")
+        if not isinstance(d_optimizer, keras.optimizers.Adam):
+            raise ValueError("UnrolledSteps replays D's optimizer and knows Adam only: give D a keras.optimizers.Adam.")
+        if int(unroll) < 0:
+            raise ValueError(f"unroll must be >= 0, got {unroll}.")
+        super().__init__(generator, discriminator, g_optimizer, d_optimizer, **kwargs)
+        if self.conditional:
+            raise ValueError("UnrolledSteps supports unconditional GANs only.")
+        self.unroll = int(unroll)
+        shape = [None, *discriminator.inputs[0].shape[1:]]
+        self.last_real = tf.Variable(tf.zeros([0, *shape[1:]]), shape=tf.TensorShape(shape), trainable=False)
+        self.d_step = tf.function(self._d_step_keeping_real, reduce_retracing=True)
+        self.g_step = tf.function(self._unrolled_g_step, reduce_retracing=True)
+
+    def _d_step_keeping_real(self, real):
+        self.last_real.assign(tf.cast(real, tf.float32))
+        return self._d_step(real)
+
+    def _adam_slots(self):
+        opt = self.d_optimizer
+        index = [opt._get_variable_index(v) for v in self.discriminator.trainable_variables]
+        return [opt._momentums[i] for i in index], [opt._velocities[i] for i in index]
+
+    def _unrolled_g_step(self, batch_size):
+        d, opt = self.discriminator, self.d_optimizer
+        z = self.noise(batch_size)
+        real = self.last_real
+        frozen = [v.value for v in d.non_trainable_variables]
+        lr, b1, b2, eps = (tf.cast(opt.learning_rate, tf.float32), opt.beta_1, opt.beta_2, opt.epsilon)
+        with tf.GradientTape() as tape:
+            fake = self.generate(z, training=True)
+            params = [v.value for v in d.trainable_variables]
+            momentums, velocities = ([s.value for s in slots] for slots in self._adam_slots())
+            step = tf.cast(opt.iterations, tf.float32)
+            for _ in range(self.unroll):
+                with tf.GradientTape() as inner:
+                    inner.watch(params)
+                    real_out, _ = d.stateless_call(params, frozen, real, training=True)
+                    fake_out, _ = d.stateless_call(params, frozen, fake, training=True)
+                    d_loss = self.d_loss_fn(real_out, fake_out)
+                grads = inner.gradient(d_loss, params)
+                step += 1.0
+                momentums = [b1 * m + (1 - b1) * g for m, g in zip(momentums, grads)]
+                velocities = [b2 * v + (1 - b2) * tf.square(g) for v, g in zip(velocities, grads)]
+                rate = lr * tf.sqrt(1 - b2 ** step) / (1 - b1 ** step)
+                params = [p - rate * m / (tf.sqrt(v) + eps) for p, m, v in zip(params, momentums, velocities)]
+            fake_out, _ = d.stateless_call(params, frozen, fake, training=True)
+            g_loss = self.loss.generator(fake_out)
+        variables = self.generator.trainable_variables
+        grads = tape.gradient(g_loss, variables)
+        self.g_optimizer.apply_gradients(zip(grads, variables))
+        return {"g_loss": g_loss, "g_grad_norm": tf.linalg.global_norm(grads)}
+
+
+def energy_distance(x, y):
+    """Energy distance 2·E‖x − y‖ − E‖x − x'‖ − E‖y − y'‖ between two batches of points (the Cramér distance's
+    multivariate form; Székely & Rizzo; Bellemare et al. 2017): zero only when the distributions are equal."""
+    def mean_dist(a, b):
+        sq = tf.reduce_sum(tf.square(a[:, None] - b[None]), axis=-1)
+        return tf.reduce_mean(tf.sqrt(sq + 1e-12))
+
+    return 2.0 * mean_dist(x, y) - mean_dist(x, x) - mean_dist(y, y)
+
+
+def gaussian_mmd2(x, y, bandwidths=(0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0)):
+    """Squared maximum mean discrepancy (biased estimate) with a sum of Gaussian kernels exp(−‖a − b‖² / 2σ²),
+    one per bandwidth σ: the generative moment matching network's loss (Li et al. 2015; Dziugaite et al. 2015)."""
+    def kernel_mean(a, b):
+        sq = tf.reduce_sum(tf.square(a[:, None] - b[None]), axis=-1)
+        return tf.add_n([tf.reduce_mean(tf.exp(-sq / (2.0 * s * s))) for s in bandwidths])
+
+    return kernel_mean(x, x) + kernel_mean(y, y) - 2.0 * kernel_mean(x, y)
+
+
+class DistanceGeneratorSteps(GANSteps):
+    """A generator trained without a discriminator: each step moves G's batch towards the real batch under a
+    distance between samples, ``"energy"`` (``energy_distance``) or ``"mmd"`` (``gaussian_mmd2``). No adversary,
+    so nothing to collapse onto; the price is a fixed notion of "close" instead of a learned one (why it works on
+    2-D points and scales poorly to images). ``d_step`` takes the real batch and updates G; ``g_step`` does nothing.
+    ``discriminator`` and ``d_optimizer`` are unused (pass None)."""
+
+    def __init__(self, generator, g_optimizer, distance="energy", seed=0, bandwidths=None):
+        distances = {"energy": energy_distance,
+                     "mmd": gaussian_mmd2 if bandwidths is None else lambda x, y: gaussian_mmd2(x, y, bandwidths)}
+        if distance not in distances:
+            raise ValueError(f"distance must be 'energy' or 'mmd', not {distance!r}.")
+        self.generator, self.discriminator, self.g_optimizer, self.d_optimizer = generator, None, g_optimizer, None
+        self.distance = distances[distance]
+        self.latent_dim = int(generator.inputs[0].shape[-1])
+        self.rng = tf.random.Generator.from_seed(seed)
+        self._draws = None
+        g_optimizer.build(generator.trainable_variables)
+        self.d_step = tf.function(self._distance_step, reduce_retracing=True)
+        self.g_step = lambda batch_size: {}
+
+    def _distance_step(self, real):
+        z = self.noise(tf.shape(real)[0])
+        with tf.GradientTape() as tape:
+            loss = self.distance(self.generate(z, training=True), tf.cast(real, tf.float32))
+        variables = self.generator.trainable_variables
+        grads = tape.gradient(loss, variables)
+        self.g_optimizer.apply_gradients(zip(grads, variables))
+        return {"g_loss": loss, "g_grad_norm": tf.linalg.global_norm(grads)}

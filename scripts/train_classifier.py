@@ -1,4 +1,5 @@
-"""Train the course's MNIST digit classifier and save data/pretrained/mnist_classifier.keras.
+"""Train the course's MNIST digit classifier and save data/pretrained/mnist_classifier.keras (and the test digits'
+feature statistics beside it, mnist_classifier_test_stats.npz).
 
 Usage: python scripts/train_classifier.py [--epochs 4]
 It must reach >= 99 % test accuracy (checked here and in tests/test_metrics.py).
@@ -8,7 +9,7 @@ import argparse
 import gan_utils
 from gan_utils.config import PRETRAINED_DIR
 from gan_utils.data import load_mnist, to_model_range
-from gan_utils.metrics import CLASSIFIER_PATH, build_classifier
+from gan_utils.metrics import CLASSIFIER_PATH, TEST_STATS_PATH, build_classifier, save_test_statistics
 
 
 def main():
@@ -32,6 +33,8 @@ def main():
     portable.set_weights(model.get_weights())
     portable.save(CLASSIFIER_PATH)
     print(f"saved {CLASSIFIER_PATH} ({CLASSIFIER_PATH.stat().st_size / 1e6:.1f} MB)")
+    save_test_statistics()
+    print(f"saved {TEST_STATS_PATH} (the Fréchet distance's reference: test digits' feature mean and covariance)")
 
 
 if __name__ == "__main__":

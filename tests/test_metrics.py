@@ -140,3 +140,23 @@ def test_manifold_metrics_on_real_digits():
     assert missing["precision"] > base["precision"] - 0.05
     repeated = metrics.precision_recall(real, np.repeat(test[:10], 100, axis=0))
     assert repeated["recall"] < 0.05
+
+
+def test_stored_test_statistics_belong_to_the_shipped_classifier_and_equal_a_fresh_computation(tmp_path, monkeypatch):
+    """The Fréchet distance's reference is read from a file (saves ~10 s per process); it must be the statistics of
+    the shipped classifier's features of the test digits, and a file made for another classifier must be ignored."""
+    from gan_utils.data import load_mnist
+
+    stored = np.load(metrics.TEST_STATS_PATH)
+    assert str(stored["classifier_sha256"]) == metrics._file_sha256(metrics.CLASSIFIER_PATH)
+    mu, cov = metrics.feature_statistics(metrics.classifier_features(load_mnist(split="test")[0]))
+    np.testing.assert_allclose(stored["mean"], mu, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(stored["cov"], cov, rtol=1e-9, atol=1e-9)
+    stale = tmp_path / "stale.npz"
+    np.savez(stale, mean=mu + 1.0, cov=cov, classifier_sha256="0" * 64)
+    monkeypatch.setattr(metrics, "TEST_STATS_PATH", stale)
+    metrics._test_statistics.cache_clear()
+    try:
+        np.testing.assert_allclose(metrics._test_statistics()[0], mu, rtol=1e-9)   # recomputed, not read
+    finally:
+        metrics._test_statistics.cache_clear()
