@@ -163,17 +163,16 @@ def sample_ring(n, modes=8, radius=2.0, std=0.02, rng=None):
     return (centers[picks] + rng.normal(0, std, size=(n, 2))).astype("float32")
 
 
-def ring_coverage(points, modes=8, radius=2.0, std=0.02, min_share=0.01, within=None):
+def ring_coverage(points, modes=8, radius=2.0, std=0.02, min_share=0.01):
     """Count the ring's modes that receive at least ``min_share`` of the points.
 
-    A point counts for its nearest centre if it lies within ``within`` of it (default ``max(3*std, 0.1*radius)``,
-    0.2 on the standard ring; ``within=3 * std`` is VEEGAN's "high-quality sample");
+    A point counts for its nearest centre if it lies within ``max(3*std, 0.1*radius)`` of it;
     returns ``(covered_modes, share_of_points_near_any_mode)``.
     """
     points = np.asarray(points, dtype="float32")
     centers = ring_centers(modes, radius)
     dist = np.linalg.norm(points[:, None, :] - centers[None], axis=2)
     nearest = dist.argmin(axis=1)
-    close = dist.min(axis=1) < (max(3 * std, 0.1 * radius) if within is None else within)
+    close = dist.min(axis=1) < max(3 * std, 0.1 * radius)
     counts = np.bincount(nearest[close], minlength=modes)
     return int((counts >= min_share * len(points)).sum()), float(close.mean())

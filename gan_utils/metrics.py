@@ -47,6 +47,19 @@ def load_classifier(path=CLASSIFIER_PATH):
     return model, features
 
 
+@lru_cache(maxsize=2)
+def _both_outputs(path=CLASSIFIER_PATH):
+    model, features = load_classifier(path)
+    return keras.Model(model.inputs, [model.output, features.output])
+
+
+def classify_with_features(images, batch_size=500):
+    """``(classify(images), classifier_features(images))`` in one pass through the classifier (what the scores
+    need; half the work of calling both)."""
+    probs, features = _both_outputs().predict(_as_model_input(images), batch_size=batch_size, verbose=0)
+    return probs, features.astype("float64")
+
+
 def _as_model_input(images):
     images = check_images(images)
     return to_model_range(images) if images.dtype == np.uint8 else np.asarray(images, "float32").reshape(-1, 28, 28, 1)
@@ -78,7 +91,14 @@ def inception_score(probs, eps=1e-12):
 
 def frechet_distance(features_a, features_b):
     """||mu_a - mu_b||² + Tr(S_a + S_b - 2 (S_a S_b)^½) between Gaussians fitted to two feature sets."""
-    return _frechet_from_statistics(*feature_statistics(features_a), *feature_statistics(features_b))
+    a, b = np.asarray(features_a, "float64"), np.asarray(features_b, "float64")
+    mu_a, mu_b = a.mean(0), b.mean(0)
+    cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    # Tr((S_a S_b)^½) = sum of sqrt(eigenvalues of S_a S_b): real and >= 0 for PSD matrices
+    # (clipped against round-off), and stable when the covariances are singular.
+    eigenvalues = np.linalg.eigvals(cov_a @ cov_b).real.clip(min=0)
+    distance = np.sum((mu_a - mu_b) ** 2) + np.trace(cov_a) + np.trace(cov_b) - 2 * np.sqrt(eigenvalues).sum()
+    return float(max(distance, 0.0))  # >= 0 in exact arithmetic; round-off can give -1e-12
 
 
 def feature_statistics(features):
@@ -88,8 +108,8 @@ def feature_statistics(features):
 
 
 def _frechet_from_statistics(mu_a, cov_a, mu_b, cov_b):
-    # Tr((S_a S_b)^½) = sum of sqrt(eigenvalues of S_a S_b): real and >= 0 for PSD matrices
-    # (clipped against round-off), and stable when the covariances are singular.
+    # frechet_distance's formula from stored statistics (06 prints frechet_distance, so it stays written out;
+    # tests/test_metrics.py checks the two agree)
     eigenvalues = np.linalg.eigvals(cov_a @ cov_b).real.clip(min=0)
     distance = np.sum((mu_a - mu_b) ** 2) + np.trace(cov_a) + np.trace(cov_b) - 2 * np.sqrt(eigenvalues).sum()
     return float(max(distance, 0.0))  # >= 0 in exact arithmetic; round-off can give -1e-12
@@ -121,8 +141,8 @@ def _test_statistics():
     return feature_statistics(classifier_features(images))
 
 
-def _fd_to_test(images):
-    return _frechet_from_statistics(*feature_statistics(classifier_features(images)), *_test_statistics())
+def _fd_to_test(features):
+    return _frechet_from_statistics(*feature_statistics(features), *_test_statistics())
 
 
 def class_histogram(probs):
@@ -139,12 +159,12 @@ def evaluate_samples(images, labels=None):
     requested_accuracy when ``labels`` (the digits asked for) are given.
     """
     images = check_images(images)
-    probs = classify(images)
+    probs, features = classify_with_features(images)
     share = class_histogram(probs)
     result = {
         "n": int(len(images)),
         "inception_score": inception_score(probs),
-        "fid": _fd_to_test(images),
+        "fid": _fd_to_test(features),
         "class_share": [round(float(s), 4) for s in share],
         "min_class_share": float(share.min()),
         "classes_covered": int((share >= 0.05).sum()),
@@ -163,10 +183,10 @@ def score_generator(generator, n=2000, seed=1234):
     from gan_utils.sampling import generate_digits
 
     images, labels = generate_digits(generator, n, seed=seed)
-    probs = classify(images)
+    probs, features = classify_with_features(images)
     result = {"mean_confidence": float(probs.max(axis=1).mean()), "min_class_share": float(class_histogram(probs).min()),
               "inception_score": inception_score(probs),
-              "fid": _fd_to_test(images)}
+              "fid": _fd_to_test(features)}
     if labels is not None:
         result["requested_accuracy"] = float((probs.argmax(axis=1) == labels).mean())
     return result

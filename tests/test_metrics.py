@@ -160,3 +160,11 @@ def test_stored_test_statistics_belong_to_the_shipped_classifier_and_equal_a_fre
         np.testing.assert_allclose(metrics._test_statistics()[0], mu, rtol=1e-9)   # recomputed, not read
     finally:
         metrics._test_statistics.cache_clear()
+
+
+def test_the_score_path_from_statistics_equals_frechet_distance():
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(300, 8)), rng.normal(loc=0.3, size=(200, 8)) @ rng.normal(size=(8, 8))
+    assert metrics._frechet_from_statistics(*metrics.feature_statistics(a), *metrics.feature_statistics(b)) == \
+        pytest.approx(metrics.frechet_distance(a, b), rel=1e-12)
+    assert metrics.frechet_distance(a, b) > 1.0
