@@ -18,6 +18,7 @@ from keras import layers
 from gan_utils.data import IMAGE_SHAPE
 from gan_utils.losses import feature_matching_loss
 from gan_utils.models import LATENT_DIM
+from gan_utils.steps_base import Steps
 from gan_utils.train import GANSteps
 
 
@@ -179,30 +180,37 @@ class UnrolledSteps(GANSteps):
         index = [opt._get_variable_index(v) for v in self.discriminator.trainable_variables]
         return [opt._momentums[i] for i in index], [opt._velocities[i] for i in index]
 
-    def _unrolled_g_step(self, batch_size):
+    def unrolled_parameters(self, real, fake):
+        """D's trainable weights (tensors, in ``trainable_variables`` order) after ``unroll`` updates by its own Adam
+        on ``real`` and ``fake``, from the optimizer's current moments and step count; D is left unchanged.
+        Differentiable with respect to ``fake`` (and so to the generator)."""
         d, opt = self.discriminator, self.d_optimizer
-        z = self.noise(batch_size)
-        real = self.last_real
         frozen = [v.value for v in d.non_trainable_variables]
-        lr, b1, b2, eps = (tf.cast(opt.learning_rate, tf.float32), opt.beta_1, opt.beta_2, opt.epsilon)
+        lr, b1, b2, eps = tf.cast(opt.learning_rate, tf.float32), opt.beta_1, opt.beta_2, opt.epsilon
+        params = [v.value for v in d.trainable_variables]
+        momentums, velocities = ([s.value for s in slots] for slots in self._adam_slots())
+        step = tf.cast(opt.iterations, tf.float32)
+        for _ in range(self.unroll):
+            with tf.GradientTape() as inner:
+                inner.watch(params)
+                real_out, _ = d.stateless_call(params, frozen, real, training=True)
+                fake_out, _ = d.stateless_call(params, frozen, fake, training=True)
+                d_loss = self.d_loss_fn(real_out, fake_out)
+            grads = inner.gradient(d_loss, params)
+            step += 1.0
+            momentums = [b1 * m + (1 - b1) * g for m, g in zip(momentums, grads)]
+            velocities = [b2 * v + (1 - b2) * tf.square(g) for v, g in zip(velocities, grads)]
+            rate = lr * tf.sqrt(1 - b2 ** step) / (1 - b1 ** step)
+            params = [p - rate * m / (tf.sqrt(v) + eps) for p, m, v in zip(params, momentums, velocities)]
+        return params
+
+    def _unrolled_g_step(self, batch_size):
+        z = self.noise(batch_size)
+        frozen = [v.value for v in self.discriminator.non_trainable_variables]
         with tf.GradientTape() as tape:
             fake = self.generate(z, training=True)
-            params = [v.value for v in d.trainable_variables]
-            momentums, velocities = ([s.value for s in slots] for slots in self._adam_slots())
-            step = tf.cast(opt.iterations, tf.float32)
-            for _ in range(self.unroll):
-                with tf.GradientTape() as inner:
-                    inner.watch(params)
-                    real_out, _ = d.stateless_call(params, frozen, real, training=True)
-                    fake_out, _ = d.stateless_call(params, frozen, fake, training=True)
-                    d_loss = self.d_loss_fn(real_out, fake_out)
-                grads = inner.gradient(d_loss, params)
-                step += 1.0
-                momentums = [b1 * m + (1 - b1) * g for m, g in zip(momentums, grads)]
-                velocities = [b2 * v + (1 - b2) * tf.square(g) for v, g in zip(velocities, grads)]
-                rate = lr * tf.sqrt(1 - b2 ** step) / (1 - b1 ** step)
-                params = [p - rate * m / (tf.sqrt(v) + eps) for p, m, v in zip(params, momentums, velocities)]
-            fake_out, _ = d.stateless_call(params, frozen, fake, training=True)
+            params = self.unrolled_parameters(self.last_real, fake)
+            fake_out, _ = self.discriminator.stateless_call(params, frozen, fake, training=True)
             g_loss = self.loss.generator(fake_out)
         variables = self.generator.trainable_variables
         grads = tape.gradient(g_loss, variables)
@@ -230,7 +238,7 @@ def gaussian_mmd2(x, y, bandwidths=(0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0)):
     return kernel_mean(x, x) + kernel_mean(y, y) - 2.0 * kernel_mean(x, y)
 
 
-class DistanceGeneratorSteps(GANSteps):
+class DistanceGeneratorSteps(Steps):
     """A generator trained without a discriminator: each step moves G's batch towards the real batch under a
     distance between samples, ``"energy"`` (``energy_distance``) or ``"mmd"`` (``gaussian_mmd2``). No adversary,
     so nothing to collapse onto; the price is a fixed notion of "close" instead of a learned one (why it works on
@@ -246,10 +254,17 @@ class DistanceGeneratorSteps(GANSteps):
         self.distance = distances[distance]
         self.latent_dim = int(generator.inputs[0].shape[-1])
         self.rng = tf.random.Generator.from_seed(seed)
-        self._draws = None
         g_optimizer.build(generator.trainable_variables)
         self.d_step = tf.function(self._distance_step, reduce_retracing=True)
-        self.g_step = lambda batch_size: {}
+
+    def g_step(self, batch_size):
+        return {}
+
+    def noise(self, n):
+        return self.rng.normal((n, self.latent_dim))
+
+    def generate(self, z, labels=None, training=False):
+        return self.generator(z, training=training)
 
     def _distance_step(self, real):
         z = self.noise(tf.shape(real)[0])

@@ -34,3 +34,46 @@ def train_on_ring(steps, iterations, batch_size=256, d_steps=1, snapshot_every=1
         for key, value in logs.items():
             out["history"].setdefault(key, []).append(float(value))
     return out
+
+
+def ring_quality(points, modes=8, radius=2.0, std=0.02, min_share=0.01):
+    """The ring benchmark's two numbers, as VEEGAN (Srivastava et al. 2017, Table 1) counts them, plus the looser
+    radius of 03's meter: ``{"modes": modes holding >= min_share of the points within 3σ of their centre,
+    "high_quality": share of points within 3σ (0.06) of a centre, "near": share within 0.2}``."""
+    points = np.asarray(points, dtype="float64")
+    if points.ndim != 2 or points.shape[1] != 2 or not len(points):
+        raise ValueError(f"expected points of shape (n, 2), got {points.shape}.")
+    centers = np.stack([np.cos(2 * np.pi * np.arange(modes) / modes), np.sin(2 * np.pi * np.arange(modes) / modes)], 1)
+    dist = np.linalg.norm(points[:, None, :] - radius * centers[None], axis=2)
+    nearest, closest = dist.argmin(axis=1), dist.min(axis=1)
+    good = closest < 3 * std
+    counts = np.bincount(nearest[good], minlength=modes)
+    return {"modes": int((counts >= min_share * len(points)).sum()), "high_quality": float(good.mean()),
+            "near": float((closest < max(3 * std, 0.1 * radius)).mean())}
+
+
+def build_ring_generator(latent_dim=256, hidden=(128, 128), activation="tanh", name="ring_generator"):
+    """The unrolled-GAN paper's ring generator (Metz et al. 2017, appendix A): 256-d noise, two hidden layers of
+    128 units, linear 2-d output."""
+    import keras
+
+    z = x = keras.Input((latent_dim,), name="z")
+    for units in hidden:
+        x = keras.layers.Dense(units, activation=activation)(x)
+    return keras.Model(z, keras.layers.Dense(2, dtype="float32")(x), name=name)
+
+
+def build_ring_discriminator(hidden=(128, 128), activation="tanh", minibatch_kernels=0, kernel_dim=5,
+                             name="ring_discriminator"):
+    """The matching discriminator (two hidden layers of 128 units, a logit); ``minibatch_kernels`` > 0 inserts
+    ``remedies.MinibatchDiscrimination`` before the logit."""
+    import keras
+
+    from gan_utils.remedies import MinibatchDiscrimination
+
+    x = point = keras.Input((2,), name="point")
+    for units in hidden:
+        x = keras.layers.Dense(units, activation=activation)(x)
+    if minibatch_kernels:
+        x = MinibatchDiscrimination(minibatch_kernels, kernel_dim)(x)
+    return keras.Model(point, keras.layers.Dense(1, dtype="float32", name="logit")(x), name=name)

@@ -188,3 +188,84 @@ def test_instance_noise_steps_run_and_zero_noise_is_plain_gansteps():
     assert float(logs["d_loss"]) != pytest.approx(float(plain.logs[0]["d_loss"]), rel=1e-6)
     with pytest.raises(ValueError, match="noise_std"):
         tiny_mlp_steps(remedies.InstanceNoiseSteps, noise_std=-1)
+
+
+def _ring_nets(seed=0):
+    from gan_utils import toy
+    from tests.seeding import reseed
+
+    reseed(seed)
+    return toy.build_ring_generator(latent_dim=8, hidden=(16,)), toy.build_ring_discriminator(hidden=(16, 16))
+
+
+def test_unrolled_parameters_are_what_d_s_own_adam_would_reach():
+    """The unrolled D is D after k real Adam steps (same moments, same step count, same data), D itself unchanged."""
+    from gan_utils import data
+    from gan_utils.remedies import UnrolledSteps
+
+    g, d = _ring_nets()
+    steps = UnrolledSteps(g, d, keras.optimizers.Adam(1e-3, beta_1=0.5), keras.optimizers.Adam(1e-2, beta_1=0.5),
+                          unroll=3, seed=0)
+    rng = np.random.default_rng(0)
+    for _ in range(4):                       # moments and step count that are not zero
+        steps.d_step(data.sample_ring(32, rng=rng))
+    real = tf.constant(data.sample_ring(32, rng=rng))
+    fake = steps.generate(steps.noise(32))
+    before = [v.numpy().copy() for v in d.trainable_variables]
+    unrolled = [p.numpy() for p in steps.unrolled_parameters(real, fake)]
+    assert all(np.array_equal(b, v.numpy()) for b, v in zip(before, d.trainable_variables))
+    for _ in range(3):                        # now really take the three steps
+        with tf.GradientTape() as tape:
+            loss = steps.d_loss_fn(d(real, training=True), d(fake, training=True))
+        grads = tape.gradient(loss, d.trainable_variables)
+        steps.d_optimizer.apply_gradients(zip(grads, d.trainable_variables))
+    for got, want in zip(unrolled, d.trainable_variables):
+        np.testing.assert_allclose(got, want.numpy(), rtol=1e-5, atol=1e-6)
+    assert max(np.abs(u - b).max() for u, b in zip(unrolled, before)) > 1e-3   # it did move
+
+
+def test_unrolled_generator_step_differs_from_the_plain_one_only_when_unrolled():
+    from gan_utils import data
+    from gan_utils.remedies import UnrolledSteps
+    from gan_utils.train import GANSteps
+
+    moved = {}
+    for unroll in (0, 5):
+        g, d = _ring_nets()
+        steps = UnrolledSteps(g, d, keras.optimizers.SGD(0.1), keras.optimizers.Adam(1e-2, beta_1=0.5), unroll=unroll,
+                              seed=0)
+        plain_g, plain_d = _ring_nets()
+        plain = GANSteps(plain_g, plain_d, keras.optimizers.SGD(0.1), keras.optimizers.Adam(1e-2, beta_1=0.5), seed=0)
+        for s in (steps, plain):
+            rng = np.random.default_rng(1)
+            for _ in range(3):
+                s.d_step(data.sample_ring(64, rng=rng))
+            s.g_step(64)
+        moved[unroll] = max(np.abs(a.numpy() - b.numpy()).max()
+                            for a, b in zip(g.trainable_variables, plain_g.trainable_variables))
+    assert moved[0] < 1e-6 and moved[5] > 1e-4, moved
+
+
+def test_distance_generator_losses_vanish_only_on_equal_samples():
+    from gan_utils.remedies import energy_distance, gaussian_mmd2
+
+    rng = np.random.default_rng(0)
+    x = tf.constant(rng.normal(size=(200, 2)), tf.float32)
+    for fn in (energy_distance, gaussian_mmd2):
+        assert abs(float(fn(x, x))) < 1e-5
+        assert float(fn(x, x + 0.5)) > 20 * abs(float(fn(x, tf.random.shuffle(x, seed=1))))
+    # energy distance of two point masses at distance a: 2a
+    assert float(energy_distance(tf.zeros((5, 2)), tf.fill((5, 2), 1.0))) == pytest.approx(2 * np.sqrt(2), rel=1e-4)
+
+
+def test_ring_quality_counts_as_veegan_does():
+    from gan_utils import data, toy
+
+    ring = data.sample_ring(10_000, rng=0)
+    q = toy.ring_quality(ring)
+    assert q["modes"] == 8 and 0.985 < q["high_quality"] < 0.993 and q["near"] == 1.0   # 1 - exp(-4.5) = 0.989
+    two_blobs = np.concatenate([ring[:5000] * 0 + data.ring_centers()[0], ring[5000:] * 1.05])
+    q = toy.ring_quality(two_blobs)
+    assert q["modes"] == 1 and q["high_quality"] == pytest.approx(0.5, abs=0.01)
+    with pytest.raises(ValueError, match="shape"):
+        toy.ring_quality(np.zeros((3, 3)))

@@ -1,0 +1,101 @@
+"""Ring of 8 Gaussians (radius 2, σ 0.02): the plain GAN collapses; each remedy of 03 is trained on the same
+networks, the same noise (256-d) and the same real data, and scored as VEEGAN (Srivastava et al. 2017, Table 1)
+scores it: modes covered (a mode holds >= 1 % of 10,000 samples within 3σ of its centre) and the share of
+high-quality samples (within 3σ = 0.06 of a centre). Paper anchors on this ring: GAN 1 mode, Unrolled GAN 7.6
+modes, VEEGAN 8.0 modes and 52.9 % high quality; PacGAN ≈ 7.9 modes.
+
+Networks and optimiser follow the unrolled-GAN paper's ring experiment (Metz et al. 2017, appendix A, and its
+authors' code): G 256-d noise -> 2 x 128 tanh -> 2; D 2 -> 2 x 128 tanh -> logit; Adam 1e-4, β1 0.5, batch 512.
+
+    python benchmarks/ring.py                       # every arm, seeds 0 1 2 (see benchmarks/README.md for the time)
+    python benchmarks/ring.py --arms unrolled --seeds 0 --iterations 2000     # one arm, quickly
+
+Writes benchmarks/ring.json (merged with the arms already there) and benchmarks/ring.png (seed 0's samples).
+"""
+import argparse
+import json
+import time
+from pathlib import Path
+
+import gan_utils  # noqa: F401  (first: keeps TensorFlow's native log lines out)
+import keras
+import numpy as np
+
+from gan_utils import remedies, toy
+from gan_utils.runtime import precision_scope, seeded
+from gan_utils.train import GANSteps
+
+HERE = Path(__file__).resolve().parent
+BATCH, LEARNING_RATE, BETA_1 = 512, 1e-4, 0.5
+SNAPSHOT_EVERY, N_EVAL = 500, 10_000
+
+
+def adam(rate=LEARNING_RATE, beta_1=BETA_1, beta_2=0.999):
+    return keras.optimizers.Adam(rate, beta_1=beta_1, beta_2=beta_2)
+
+
+def make_arm(name, seed):
+    """(steps, d_steps per generator iteration) for one arm."""
+    g = toy.build_ring_generator()
+    if name == "plain":
+        return GANSteps(g, toy.build_ring_discriminator(), adam(), adam(), seed=seed), 1
+    if name == "feature_matching":
+        return remedies.FeatureMatchingSteps(g, toy.build_ring_discriminator(), adam(), adam(), seed=seed), 1
+    if name == "minibatch":
+        d = toy.build_ring_discriminator(minibatch_kernels=16, kernel_dim=5)
+        return GANSteps(g, d, adam(), adam(), seed=seed), 1
+    if name == "unrolled":
+        return remedies.UnrolledSteps(g, toy.build_ring_discriminator(), adam(), adam(), unroll=5, seed=seed), 1
+    if name == "instance_noise":
+        return remedies.InstanceNoiseSteps(g, toy.build_ring_discriminator(), adam(), adam(), noise_std=0.2,
+                                           anneal_iterations=ARGS.iterations, seed=seed), 1
+    if name == "wgan_gp":   # Gulrajani et al.'s toy settings: Adam 1e-4, β = (0.5, 0.9), 5 critic steps, λ = 0.1
+        d = toy.build_ring_discriminator(activation="relu")
+        return GANSteps(g, d, adam(beta_2=0.9), adam(beta_2=0.9), loss="wasserstein", gp_weight=0.1, seed=seed), 5
+    if name == "energy":
+        return remedies.DistanceGeneratorSteps(g, adam(1e-3), distance="energy", seed=seed), 1
+    if name == "mmd":
+        return remedies.DistanceGeneratorSteps(g, adam(1e-3), distance="mmd", seed=seed), 1
+    raise ValueError(f"unknown arm {name!r}; choose from {', '.join(ARMS)}")
+
+
+ARMS = {"plain": "plain GAN", "feature_matching": "feature matching", "minibatch": "minibatch discrimination",
+        "unrolled": "unrolled GAN (5 steps)", "instance_noise": "instance noise (σ 0.2 → 0)",
+        "wgan_gp": "WGAN-GP", "energy": "energy-distance generator (Cramér)", "mmd": "MMD generator"}
+
+
+def run(name, seed, iterations):
+    with precision_scope("float32"), seeded(seed, deterministic=True):
+        steps, d_steps = make_arm(name, seed)
+        began = time.perf_counter()
+        out = toy.train_on_ring(steps, iterations, BATCH, d_steps=d_steps, snapshot_every=SNAPSHOT_EVERY,
+                                n_snapshot=N_EVAL, seed=seed)
+        seconds = time.perf_counter() - began
+    trajectory = [toy.ring_quality(p) for p in out["points"]]
+    return {"arm": name, "seed": seed, "iterations": iterations, "seconds": round(seconds, 1),
+            "images_seen": iterations * d_steps * BATCH, **trajectory[-1],
+            "trajectory": {"iteration": out["iteration"], "modes": [t["modes"] for t in trajectory],
+                           "high_quality": [round(t["high_quality"], 4) for t in trajectory]},
+            "points": out["points"][-1][:2000].round(4).tolist()}
+
+
+def main():
+    global ARGS
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--arms", default=",".join(ARMS))
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--iterations", type=int, default=5000)
+    parser.add_argument("--out", type=Path, default=HERE / "ring.json")
+    ARGS = parser.parse_args()
+    results = json.loads(ARGS.out.read_text()) if ARGS.out.exists() else {"runs": []}
+    for name in ARGS.arms.split(","):
+        for seed in ARGS.seeds:
+            r = run(name, seed, ARGS.iterations)
+            print(f"{ARMS[name]:>36} seed {seed}: {r['modes']}/8 modes, {100 * r['high_quality']:5.1f} % within 3σ, "
+                  f"{100 * r['near']:5.1f} % within 0.2, {r['seconds']:.0f} s", flush=True)
+            results["runs"] = [x for x in results["runs"] if (x["arm"], x["seed"]) != (name, seed)] + [r]
+            ARGS.out.write_text(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()
