@@ -28,30 +28,40 @@ from gan_utils.train import GANSteps
 HERE = Path(__file__).resolve().parent
 BATCH, LEARNING_RATE, BETA_1 = 512, 1e-4, 0.5
 SNAPSHOT_EVERY, N_EVAL = 500, 10_000
+MINIBATCH_BATCH = 128   # minibatch discrimination compares every pair of a batch (cost ∝ batch²); Salimans et al. used 100
 
 
-def adam(rate=LEARNING_RATE, beta_1=BETA_1, beta_2=0.999):
+def adam(rate=None, beta_1=BETA_1, beta_2=0.999, net="d"):
+    rate = rate or (ARGS.g_lr if net == "g" else ARGS.d_lr)
     return keras.optimizers.Adam(rate, beta_1=beta_1, beta_2=beta_2)
+
+
+D_NETS = {"tanh2": {}, "leaky1": {"hidden": (128,), "activation": "leaky_relu"},
+          "leaky2": {"activation": "leaky_relu"}, "relu2": {"activation": "relu"}, "tanh1": {"hidden": (128,)}}
+
+
+def ring_d(**kwargs):
+    return toy.build_ring_discriminator(**{**D_NETS[ARGS.d_net], **kwargs})
 
 
 def make_arm(name, seed):
     """(steps, d_steps per generator iteration) for one arm."""
-    g = toy.build_ring_generator()
+    g = toy.build_ring_generator(activation=ARGS.g_act)
     if name == "plain":
-        return GANSteps(g, toy.build_ring_discriminator(), adam(), adam(), seed=seed), 1
+        return GANSteps(g, ring_d(), adam(net="g"), adam(), seed=seed), 1
     if name == "feature_matching":
-        return remedies.FeatureMatchingSteps(g, toy.build_ring_discriminator(), adam(), adam(), seed=seed), 1
+        return remedies.FeatureMatchingSteps(g, ring_d(), adam(net="g"), adam(), seed=seed), 1
     if name == "minibatch":
-        d = toy.build_ring_discriminator(minibatch_kernels=16, kernel_dim=5)
-        return GANSteps(g, d, adam(), adam(), seed=seed), 1
+        d = ring_d(minibatch_kernels=16, kernel_dim=5)
+        return GANSteps(g, d, adam(net="g"), adam(), seed=seed), 1   # batch: MINIBATCH_BATCH
     if name == "unrolled":
-        return remedies.UnrolledSteps(g, toy.build_ring_discriminator(), adam(), adam(), unroll=5, seed=seed), 1
+        return remedies.UnrolledSteps(g, ring_d(), adam(net="g"), adam(), unroll=5, seed=seed), 1
     if name == "instance_noise":
-        return remedies.InstanceNoiseSteps(g, toy.build_ring_discriminator(), adam(), adam(), noise_std=0.2,
+        return remedies.InstanceNoiseSteps(g, ring_d(), adam(net="g"), adam(), noise_std=0.2,
                                            anneal_iterations=ARGS.iterations, seed=seed), 1
     if name == "wgan_gp":   # Gulrajani et al.'s toy settings: Adam 1e-4, β = (0.5, 0.9), 5 critic steps, λ = 0.1
-        d = toy.build_ring_discriminator(activation="relu")
-        return GANSteps(g, d, adam(beta_2=0.9), adam(beta_2=0.9), loss="wasserstein", gp_weight=0.1, seed=seed), 5
+        d = ring_d(activation="relu")
+        return GANSteps(g, d, adam(beta_2=0.9, net="g"), adam(beta_2=0.9), loss="wasserstein", gp_weight=0.1, seed=seed), 5
     if name == "energy":
         return remedies.DistanceGeneratorSteps(g, adam(1e-3), distance="energy", seed=seed), 1
     if name == "mmd":
@@ -67,16 +77,33 @@ ARMS = {"plain": "plain GAN", "feature_matching": "feature matching", "minibatch
 def run(name, seed, iterations):
     with precision_scope("float32"), seeded(seed, deterministic=True):
         steps, d_steps = make_arm(name, seed)
+        batch = MINIBATCH_BATCH if name == "minibatch" else ARGS.batch
         began = time.perf_counter()
-        out = toy.train_on_ring(steps, iterations, BATCH, d_steps=d_steps, snapshot_every=SNAPSHOT_EVERY,
-                                n_snapshot=N_EVAL, seed=seed)
+        out = toy.train_on_ring_compiled(steps, iterations, batch, d_steps=d_steps, snapshot_every=SNAPSHOT_EVERY,
+                                         n_snapshot=N_EVAL, seed=seed)
         seconds = time.perf_counter() - began
     trajectory = [toy.ring_quality(p) for p in out["points"]]
     return {"arm": name, "seed": seed, "iterations": iterations, "seconds": round(seconds, 1),
-            "images_seen": iterations * d_steps * BATCH, **trajectory[-1],
+            "batch": batch, "images_seen": iterations * d_steps * batch, **trajectory[-1],
             "trajectory": {"iteration": out["iteration"], "modes": [t["modes"] for t in trajectory],
                            "high_quality": [round(t["high_quality"], 4) for t in trajectory]},
             "points": out["points"][-1][:2000].round(4).tolist()}
+
+
+def table(results):
+    """Markdown table of the runs in ``results``: per arm, the mean over seeds (and each seed) of both counts."""
+    lines = ["| arm | seeds | modes (≥ 1 % within 3σ), mean | per seed | within 3σ, mean | within 0.2, mean | "
+             "iterations | seconds per run |", "|---|---|---|---|---|---|---|---|"]
+    for name in ARMS:
+        runs = sorted((r for r in results["runs"] if r["arm"] == name), key=lambda r: r["seed"])
+        if not runs:
+            continue
+        lines.append(f"| {ARMS[name]} | {len(runs)} | {np.mean([r['modes'] for r in runs]):.1f} | "
+                     f"{', '.join(str(r['modes']) for r in runs)} | "
+                     f"{100 * np.mean([r['high_quality'] for r in runs]):.1f} % | "
+                     f"{100 * np.mean([r['near'] for r in runs]):.1f} % | {runs[0]['iterations']:,} | "
+                     f"{np.mean([r['seconds'] for r in runs]):.0f} |")
+    return "\n".join(lines)
 
 
 def main():
@@ -86,8 +113,17 @@ def main():
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--iterations", type=int, default=5000)
     parser.add_argument("--out", type=Path, default=HERE / "ring.json")
+    parser.add_argument("--d-net", choices=list(D_NETS), default="tanh2")
+    parser.add_argument("--g-act", default="tanh")
+    parser.add_argument("--batch", type=int, default=BATCH)
+    parser.add_argument("--g-lr", type=float, default=LEARNING_RATE)
+    parser.add_argument("--d-lr", type=float, default=LEARNING_RATE)
+    parser.add_argument("--table", action="store_true", help="print the table of --out and stop")
     ARGS = parser.parse_args()
     results = json.loads(ARGS.out.read_text()) if ARGS.out.exists() else {"runs": []}
+    if ARGS.table:
+        print(table(results))
+        return
     for name in ARGS.arms.split(","):
         for seed in ARGS.seeds:
             r = run(name, seed, ARGS.iterations)
