@@ -55,6 +55,28 @@ def run(arm, iterations, every, seed, x_train):
             "spearman_signal_confidence": float(spearmanr(checkpoints["signal"], checkpoints["mean_confidence"])[0])}
 
 
+def plot(results, path):
+    """Training signal (left axis) and Fréchet distance (right axis) over the checkpoints, one panel per arm."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    runs = {r["arm"]: r for r in results["runs"]}
+    titles = {"wgan_gp": "WGAN-GP: critic's W estimate", "standard": "standard GAN: D's loss"}
+    fig, axes = plt.subplots(1, len(runs), figsize=(11, 3.8), layout="constrained")
+    for ax, (arm, r) in zip(axes, runs.items()):
+        c = r["checkpoints"]
+        ax.plot(c["iteration"], c["signal"], "o-", ms=3, color="C0", label=r["signal"])
+        ax.set_xlabel("generator iteration"); ax.set_ylabel(r["signal"], color="C0")
+        right = ax.twinx()
+        right.plot(c["iteration"], c["fid"], "s--", ms=3, color="C3", label="Fréchet distance")
+        right.set_ylabel("Fréchet distance (1,000 samples)", color="C3")
+        ax.set_title(f"{titles.get(arm, arm)}\nSpearman with the Fréchet distance {r['spearman_signal_fid']:+.2f}")
+    fig.savefig(path, dpi=100)
+    return path
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--arms", default="wgan_gp,standard")
@@ -62,9 +84,13 @@ def main():
     parser.add_argument("--every", type=int, default=50)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=HERE / "wgan_correlation.json")
+    parser.add_argument("--plot", action="store_true", help="draw benchmarks/wgan_correlation.png from --out and stop")
     args = parser.parse_args()
-    x_train, _ = data.load_mnist()
     results = json.loads(args.out.read_text()) if args.out.exists() else {"runs": []}
+    if args.plot:
+        print(plot(results, HERE / "wgan_correlation.png").relative_to(HERE.parent))
+        return
+    x_train, _ = data.load_mnist()
     for arm in args.arms.split(","):
         r = run(arm, args.iterations, args.every, args.seed, x_train)
         print(f"{arm:>9}: {r['iterations']} generator iterations in {r['seconds']:.0f} s; Spearman({r['signal']}, FD) "

@@ -201,7 +201,9 @@ class UnrolledSteps(GANSteps):
             momentums = [b1 * m + (1 - b1) * g for m, g in zip(momentums, grads)]
             velocities = [b2 * v + (1 - b2) * tf.square(g) for v, g in zip(velocities, grads)]
             rate = lr * tf.sqrt(1 - b2 ** step) / (1 - b1 ** step)
-            params = [p - rate * m / (tf.sqrt(v) + eps) for p, m, v in zip(params, momentums, velocities)]
+            # sqrt(v + 1e-16), not sqrt(v): the unrolled loss is differentiated through these updates, and
+            # sqrt's derivative at v = 0 (a dead ReLU's weights) is infinite (measured: NaN weights, ring seed 1)
+            params = [p - rate * m / (tf.sqrt(v + 1e-16) + eps) for p, m, v in zip(params, momentums, velocities)]
         return params
 
     def _unrolled_g_step(self, batch_size):

@@ -269,3 +269,4 @@ def test_ring_quality_counts_as_veegan_does():
     assert q["modes"] == 1 and q["high_quality"] == pytest.approx(0.5, abs=0.01)
     with pytest.raises(ValueError, match="shape"):
         toy.ring_quality(np.zeros((3, 3)))
+
