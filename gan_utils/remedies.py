@@ -8,8 +8,10 @@
 One-sided label smoothing (§3.4) is a parameter of ``GANSteps`` (``label_smoothing``).
 - ``InstanceNoiseSteps``: instance noise (Sønderby et al. 2017; Arjovsky & Bottou 2017), the source articles'
   "regularised GAN (adding noise)": D sees real and generated samples with Gaussian noise added, annealed to 0.
+- ``UnrolledSteps``: the unrolled GAN (Metz et al. 2017): G's loss against D after k more of its Adam steps.
+- ``DistanceGeneratorSteps``: a generator trained with no adversary, on the energy (Cramér) distance or the MMD.
 All are compared in 03_training_pitfalls.ipynb (instance noise: from the next version of 03; ``dirac`` shows
-why it helps on the smallest GAN).
+why it helps on the smallest GAN) and on the ring of 8 Gaussians in benchmarks/ring.py (issue #33).
 """
 import keras
 import tensorflow as tf
