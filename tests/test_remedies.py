@@ -270,3 +270,33 @@ def test_ring_quality_counts_as_veegan_does():
     with pytest.raises(ValueError, match="shape"):
         toy.ring_quality(np.zeros((3, 3)))
 
+
+
+def test_compiled_ring_loop_takes_the_steps_it_says_and_snapshots_on_schedule():
+    from gan_utils import toy
+    from gan_utils.train import GANSteps
+
+    g, d = _ring_nets()
+    steps = GANSteps(g, d, keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3), seed=0)
+    out = toy.train_on_ring_compiled(steps, 7, batch_size=16, d_steps=2, snapshot_every=3, n_snapshot=50, seed=0)
+    assert out["iteration"] == [0, 3, 6, 7]
+    assert int(steps.g_optimizer.iterations.numpy()) == 7 and int(steps.d_optimizer.iterations.numpy()) == 14
+    assert [p.shape for p in out["points"]] == [(50, 2)] * 4 and not np.array_equal(out["points"][0], out["points"][-1])
+    with pytest.raises(ValueError, match="snapshot_every"):
+        toy.train_on_ring_compiled(steps, 3, snapshot_every=0)
+
+
+def test_a_distance_generator_moves_towards_the_ring():
+    from gan_utils import data, toy
+    from gan_utils.remedies import DistanceGeneratorSteps, energy_distance
+
+    reseed(0)
+    steps = DistanceGeneratorSteps(toy.build_ring_generator(latent_dim=8, hidden=(32, 32)), keras.optimizers.Adam(1e-2),
+                                   distance="energy", seed=0)
+    ring = tf.constant(data.sample_ring(500, rng=1))
+    before = float(energy_distance(steps.generate(steps.noise(500)), ring))
+    toy.train_on_ring_compiled(steps, 150, batch_size=128, snapshot_every=150, n_snapshot=10, seed=0)
+    after = float(energy_distance(steps.generate(steps.noise(500)), ring))
+    assert after < 0.3 * before, (before, after)
+    with pytest.raises(ValueError, match="energy"):
+        DistanceGeneratorSteps(toy.build_ring_generator(latent_dim=8), keras.optimizers.Adam(1e-2), distance="kl")
