@@ -90,6 +90,7 @@ def run(name, seed, iterations):
         seconds = time.perf_counter() - began
     trajectory = [toy.ring_quality(p) for p in out["points"]]
     return {"arm": name, "seed": seed, "iterations": iterations, "seconds": round(seconds, 1),
+            **({"unroll": ARGS.unroll} if name == "unrolled" else {}),
             "batch": batch, "images_seen": iterations * d_steps * batch, **trajectory[-1],
             "trajectory": {"iteration": out["iteration"], "modes": [t["modes"] for t in trajectory],
                            "high_quality": [round(t["high_quality"], 4) for t in trajectory]},
@@ -161,7 +162,8 @@ def main():
     for name in ARGS.arms.split(","):
         for seed in ARGS.seeds:
             r = run(name, seed, ARGS.iterations)
-            print(f"{ARMS[name]:>36} seed {seed}: {r['modes']}/8 modes, {100 * r['high_quality']:5.1f} % within 3σ, "
+            label = ARMS[name].replace("(5 steps)", f"({ARGS.unroll} steps)")
+            print(f"{label:>36} seed {seed}: {r['modes']}/8 modes, {100 * r['high_quality']:5.1f} % within 3σ, "
                   f"{100 * r['near']:5.1f} % within 0.2, {r['seconds']:.0f} s", flush=True)
             results["runs"] = [x for x in results["runs"] if (x["arm"], x["seed"]) != (name, seed)] + [r]
             ARGS.out.write_text(json.dumps(results))
