@@ -27,7 +27,7 @@ import gan_utils  # noqa: F401  (first: keeps TensorFlow's native log lines out)
 import keras
 import numpy as np
 
-from gan_utils import remedies, toy
+from gan_utils import data, remedies, toy
 from gan_utils.runtime import precision_scope, seeded
 from gan_utils.train import GANSteps
 
@@ -123,11 +123,10 @@ def plot(results, path, seed=0):
     runs = {r["arm"]: r for r in results["runs"] if r["seed"] == seed}
     names = [n for n in ARMS if n in runs]
     fig, axes = plt.subplots(2, (len(names) + 1) // 2, figsize=(11, 5.8), layout="constrained")
-    centres = 2.0 * np.stack([np.cos(np.arange(8) * np.pi / 4), np.sin(np.arange(8) * np.pi / 4)], 1)
     for ax, name in zip(axes.flat, names):
         r, points = runs[name], np.asarray(runs[name]["points"])
         ax.scatter(*points.T, s=1.5, c="C3", alpha=0.5)
-        for c in centres:
+        for c in data.ring_centers():
             ax.add_patch(plt.Circle(c, 0.06, fill=False, color="k", lw=0.8))
         ax.set_xlim(-2.7, 2.7); ax.set_ylim(-2.7, 2.7); ax.set_aspect("equal"); ax.set_xticks([]); ax.set_yticks([])
         ax.set_title(f"{ARMS[name]}\n{r['modes']}/8 modes, {100 * r['high_quality']:.0f} % within 3σ", fontsize=10)

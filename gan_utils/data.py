@@ -22,7 +22,7 @@ class DataFileError(RuntimeError):
     """The MNIST file is missing, truncated or not the file the course ships."""
 
 
-def _sha256(path):
+def file_sha256(path):
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -45,7 +45,7 @@ def load_mnist(path=None, split="train", verify=True):
         raise DataFileError(f"MNIST file not found at {shown}. {restore} (With gan_utils installed as a package, "
                             "not from the repository: set GAN_DATA_DIR to the course's data/ folder.)")
     if verify:
-        actual = _sha256(path)
+        actual = file_sha256(path)
         if actual != MNIST_SHA256:
             size = path.stat().st_size
             raise DataFileError(

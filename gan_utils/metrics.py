@@ -7,13 +7,12 @@ mean top-class confidence, and requested-digit accuracy for conditional models.
 Introduced in 00_setup.ipynb (the classifier) and used from 01 on; explained in 06.
 """
 from functools import lru_cache
-from pathlib import Path
 
 import keras
 import numpy as np
 
 from gan_utils.config import PRETRAINED_DIR
-from gan_utils.data import NUM_CLASSES, check_images, check_labels, load_mnist, to_model_range
+from gan_utils.data import NUM_CLASSES, check_images, check_labels, file_sha256, load_mnist, to_model_range
 
 CLASSIFIER_PATH = PRETRAINED_DIR / "mnist_classifier.keras"
 # mean and covariance of the classifier's features of the 10,000 test digits (the Fréchet distance's reference),
@@ -115,17 +114,11 @@ def _frechet_from_statistics(mu_a, cov_a, mu_b, cov_b):
     return float(max(distance, 0.0))  # >= 0 in exact arithmetic; round-off can give -1e-12
 
 
-def _file_sha256(path):
-    import hashlib
-
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
 def save_test_statistics(path=TEST_STATS_PATH, classifier_path=CLASSIFIER_PATH):
     """Write the test digits' feature statistics for the classifier at ``classifier_path`` (its sha256 inside)."""
     images, _ = load_mnist(split="test")
     mu, cov = feature_statistics(classifier_features(images))
-    np.savez_compressed(path, mean=mu, cov=cov, classifier_sha256=_file_sha256(classifier_path))
+    np.savez_compressed(path, mean=mu, cov=cov, classifier_sha256=file_sha256(classifier_path))
     return path
 
 
@@ -135,7 +128,7 @@ def _test_statistics():
     ``TEST_STATS_PATH`` when it was written for the shipped classifier file, else computed (~10 s on 2 cores)."""
     if TEST_STATS_PATH.exists():
         with np.load(TEST_STATS_PATH) as stored:
-            if str(stored["classifier_sha256"]) == _file_sha256(CLASSIFIER_PATH):
+            if str(stored["classifier_sha256"]) == file_sha256(CLASSIFIER_PATH):
                 return stored["mean"], stored["cov"]
     images, _ = load_mnist(split="test")
     return feature_statistics(classifier_features(images))

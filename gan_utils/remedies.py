@@ -13,6 +13,8 @@ One-sided label smoothing (§3.4) is a parameter of ``GANSteps`` (``label_smooth
 All are compared in 03_training_pitfalls.ipynb (instance noise: from the next version of 03; ``dirac`` shows
 why it helps on the smallest GAN) and on the ring of 8 Gaussians in benchmarks/ring.py (issue #33).
 """
+import functools
+
 import keras
 import tensorflow as tf
 from keras import layers
@@ -251,7 +253,7 @@ class DistanceGeneratorSteps(Steps):
 
     def __init__(self, generator, g_optimizer, distance="energy", seed=0, bandwidths=None):
         distances = {"energy": energy_distance,
-                     "mmd": gaussian_mmd2 if bandwidths is None else lambda x, y: gaussian_mmd2(x, y, bandwidths)}
+                     "mmd": gaussian_mmd2 if bandwidths is None else functools.partial(gaussian_mmd2, bandwidths=bandwidths)}
         if distance not in distances:
             raise ValueError(f"distance must be 'energy' or 'mmd', not {distance!r}.")
         self.generator, self.discriminator, self.g_optimizer, self.d_optimizer = generator, None, g_optimizer, None

@@ -5,7 +5,7 @@
 """
 import numpy as np
 
-from gan_utils.data import ring_coverage, sample_ring
+from gan_utils.data import ring_centers, ring_coverage, sample_ring
 
 
 def train_on_ring(steps, iterations, batch_size=256, d_steps=1, snapshot_every=100, n_snapshot=1000, seed=0):
@@ -43,8 +43,7 @@ def ring_quality(points, modes=8, radius=2.0, std=0.02, min_share=0.01):
     points = np.asarray(points, dtype="float64")
     if points.ndim != 2 or points.shape[1] != 2 or not len(points):
         raise ValueError(f"expected points of shape (n, 2), got {points.shape}.")
-    centers = np.stack([np.cos(2 * np.pi * np.arange(modes) / modes), np.sin(2 * np.pi * np.arange(modes) / modes)], 1)
-    dist = np.linalg.norm(points[:, None, :] - radius * centers[None], axis=2)
+    dist = np.linalg.norm(points[:, None, :] - ring_centers(modes, radius)[None].astype("float64"), axis=2)
     nearest, closest = dist.argmin(axis=1), dist.min(axis=1)
     good = closest < 3 * std
     counts = np.bincount(nearest[good], minlength=modes)
@@ -80,25 +79,23 @@ def build_ring_discriminator(hidden=(128, 128), activation="tanh", minibatch_ker
 
 
 def train_on_ring_compiled(steps, iterations, batch_size=512, d_steps=1, snapshot_every=500, n_snapshot=10_000,
-                           seed=0, modes=8, radius=2.0, std=0.02, jit_compile=False):
+                           seed=0, modes=8, radius=2.0, std=0.02):
     """``train_on_ring`` for benchmarks: the same updates (``d_steps`` D steps on fresh real batches, then one G
     step), but ``snapshot_every`` iterations run inside one compiled function with the real points drawn in the
     graph (a seeded ``tf.random.Generator``), so Python's per-step overhead (most of the time of a 2-D GAN) goes.
-    ``jit_compile=True`` compiles the chunks with XLA (steps whose variables change shape cannot). Returns what
-    ``train_on_ring`` returns, without the per-step history."""
+    Returns what ``train_on_ring`` returns, without the per-step history."""
     import tensorflow as tf
 
     if iterations < 0 or batch_size < 1 or d_steps < 1 or snapshot_every < 1:
         raise ValueError("iterations must be >= 0; batch_size, d_steps and snapshot_every >= 1.")
     data_rng = tf.random.Generator.from_seed(seed + 7919)
-    centers = tf.constant(radius * np.stack([np.cos(2 * np.pi * np.arange(modes) / modes),
-                                             np.sin(2 * np.pi * np.arange(modes) / modes)], 1), tf.float32)
+    centers = tf.constant(ring_centers(modes, radius))
 
     def real_batch():
         which = data_rng.uniform((batch_size,), 0, modes, dtype=tf.int32)
         return tf.gather(centers, which) + std * data_rng.normal((batch_size, 2))
 
-    @tf.function(jit_compile=jit_compile)
+    @tf.function
     def chunk(n):
         for _ in tf.range(n):
             for _ in range(d_steps):

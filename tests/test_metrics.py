@@ -148,7 +148,7 @@ def test_stored_test_statistics_belong_to_the_shipped_classifier_and_equal_a_fre
     from gan_utils.data import load_mnist
 
     stored = np.load(metrics.TEST_STATS_PATH)
-    assert str(stored["classifier_sha256"]) == metrics._file_sha256(metrics.CLASSIFIER_PATH)
+    assert str(stored["classifier_sha256"]) == metrics.file_sha256(metrics.CLASSIFIER_PATH)
     mu, cov = metrics.feature_statistics(metrics.classifier_features(load_mnist(split="test")[0]))
     np.testing.assert_allclose(stored["mean"], mu, rtol=1e-9, atol=1e-9)
     np.testing.assert_allclose(stored["cov"], cov, rtol=1e-9, atol=1e-9)
