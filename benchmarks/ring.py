@@ -10,7 +10,8 @@ discriminator: with the paper's tanh discriminator our plain GAN does not collap
 6,000 iterations; 8/8, 52.9 % with the paper's own 1e-4 and batch 512 after 15,000), and with 03's LeakyReLU
 generator no method concentrates its samples, not even the energy-distance generator that has no adversary
 (0/8 modes, 2.4 %): that generator, not the game, is the bottleneck there. Measured while choosing, one seed each
-(see benchmarks/README.md). Per-arm settings are in ``make_arm`` (the papers' where they give one).
+(see benchmarks/README.md). Per-arm settings are in ``gan_utils.toy.ring_arm`` (the papers' where they give one),
+which notebook 03 trains too.
 
     python benchmarks/ring.py                       # every arm, seeds 0 1 2 (about 25 minutes on 2 cores)
     python benchmarks/ring.py --arms unrolled --seeds 0 --iterations 2000     # one arm, quickly
@@ -24,76 +25,36 @@ import time
 from pathlib import Path
 
 import gan_utils  # noqa: F401  (first: keeps TensorFlow's native log lines out)
-import keras
 import numpy as np
 
-from gan_utils import data, remedies, toy
+from gan_utils import data, toy
 from gan_utils.runtime import precision_scope, seeded
-from gan_utils.train import GANSteps
 
 HERE = Path(__file__).resolve().parent
-BATCH, LEARNING_RATE, BETA_1, ITERATIONS = 256, 5e-4, 0.5, 6000
 SNAPSHOT_EVERY, N_EVAL = 500, 10_000
-MINIBATCH_BATCH = 128   # minibatch discrimination compares every pair of a batch (cost ∝ batch²); Salimans et al. used 100
-
-
-def adam(rate=None, beta_1=BETA_1, beta_2=0.999, net="d"):
-    rate = rate or (ARGS.g_lr if net == "g" else ARGS.d_lr)
-    return keras.optimizers.Adam(rate, beta_1=beta_1, beta_2=beta_2)
-
-
-D_NETS = {"tanh2": {}, "leaky1": {"hidden": (128,), "activation": "leaky_relu"},
-          "leaky2": {"activation": "leaky_relu"}, "relu2": {"activation": "relu"}, "tanh1": {"hidden": (128,)}}
-
-
-def ring_d(**kwargs):
-    return toy.build_ring_discriminator(**{**D_NETS[ARGS.d_net], **kwargs})
-
-
-def make_arm(name, seed):
-    """(steps, d_steps per generator iteration) for one arm."""
-    g = toy.build_ring_generator(activation=ARGS.g_act)
-    if name == "plain":
-        return GANSteps(g, ring_d(), adam(net="g"), adam(), seed=seed), 1
-    if name == "feature_matching":
-        return remedies.FeatureMatchingSteps(g, ring_d(), adam(net="g"), adam(), seed=seed), 1
-    if name == "minibatch":
-        d = ring_d(minibatch_kernels=16, kernel_dim=5)
-        return GANSteps(g, d, adam(net="g"), adam(), seed=seed), 1   # batch: MINIBATCH_BATCH
-    if name == "unrolled":
-        return remedies.UnrolledSteps(g, ring_d(), adam(net="g"), adam(), unroll=ARGS.unroll, seed=seed), 1
-    if name == "instance_noise":
-        return remedies.InstanceNoiseSteps(g, ring_d(), adam(net="g"), adam(), noise_std=0.2,
-                                           anneal_iterations=ARGS.iterations, seed=seed), 1
-    if name == "wgan_gp":   # Gulrajani et al.'s toy settings: Adam 1e-4, β = (0.5, 0.9), 5 critic steps, λ = 0.1
-        d = ring_d(activation="relu")
-        return GANSteps(g, d, adam(beta_2=0.9, net="g"), adam(beta_2=0.9), loss="wasserstein", gp_weight=0.1, seed=seed), 5
-    if name == "energy":
-        return remedies.DistanceGeneratorSteps(g, adam(1e-3), distance="energy", seed=seed), 1
-    if name == "mmd":
-        return remedies.DistanceGeneratorSteps(g, adam(1e-3), distance="mmd", seed=seed), 1
-    raise ValueError(f"unknown arm {name!r}; choose from {', '.join(ARMS)}")
-
-
-ARMS = {"plain": "plain GAN", "feature_matching": "feature matching", "minibatch": "minibatch discrimination",
-        "unrolled": "unrolled GAN (5 steps)", "instance_noise": "instance noise (σ 0.2 → 0)",
-        "wgan_gp": "WGAN-GP", "energy": "energy-distance generator (Cramér)", "mmd": "MMD generator"}
+ARMS = toy.RING_ARMS
+D_NETS = {"tanh2": {"activation": "tanh"}, "leaky1": {"hidden": (128,), "activation": "leaky_relu"},
+          "leaky2": {"activation": "leaky_relu"}, "relu2": {"activation": "relu"},
+          "tanh1": {"hidden": (128,), "activation": "tanh"}}
 
 
 def run(name, seed, iterations):
+    """One arm, one seed: the arm is ``toy.ring_arm``'s (the settings notebook 03 trains too)."""
     with precision_scope("float32"), seeded(seed, deterministic=True):
-        steps, d_steps = make_arm(name, seed)
-        batch = MINIBATCH_BATCH if name == "minibatch" else ARGS.batch
+        steps, d_steps, batch = toy.ring_arm(name, seed, iterations, unroll=ARGS.unroll, learning_rate=ARGS.d_lr,
+                                             g_learning_rate=ARGS.g_lr, g_activation=ARGS.g_act,
+                                             d_kwargs=D_NETS[ARGS.d_net])
+        batch = ARGS.batch if name != "minibatch" else batch
         began = time.perf_counter()
-        out = toy.train_on_ring_compiled(steps, iterations, batch, d_steps=d_steps, snapshot_every=SNAPSHOT_EVERY,
-                                         n_snapshot=N_EVAL, seed=seed)
+        out = toy.train_on_ring(steps, iterations, batch, d_steps=d_steps, snapshot_every=SNAPSHOT_EVERY,
+                                n_snapshot=N_EVAL, seed=seed)
         seconds = time.perf_counter() - began
-    trajectory = [toy.ring_quality(p) for p in out["points"]]
+    last = data.ring_quality(out["points"][-1])
     return {"arm": name, "seed": seed, "iterations": iterations, "seconds": round(seconds, 1),
             **({"unroll": ARGS.unroll} if name == "unrolled" else {}),
-            "batch": batch, "images_seen": iterations * d_steps * batch, **trajectory[-1],
-            "trajectory": {"iteration": out["iteration"], "modes": [t["modes"] for t in trajectory],
-                           "high_quality": [round(t["high_quality"], 4) for t in trajectory]},
+            "batch": batch, "images_seen": iterations * d_steps * batch, **last,
+            "trajectory": {"iteration": out["iteration"], "modes": out["modes"],
+                           "high_quality": [round(h, 4) for h in out["high_quality"]]},
             "points": out["points"][-1][:2000].round(4).tolist()}
 
 
@@ -143,13 +104,13 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--arms", default=",".join(ARMS))
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--iterations", type=int, default=ITERATIONS)
+    parser.add_argument("--iterations", type=int, default=toy.RING_ITERATIONS)
     parser.add_argument("--out", type=Path, default=HERE / "ring.json")
     parser.add_argument("--d-net", choices=list(D_NETS), default="relu2")
     parser.add_argument("--g-act", default="tanh")
-    parser.add_argument("--batch", type=int, default=BATCH)
-    parser.add_argument("--g-lr", type=float, default=LEARNING_RATE)
-    parser.add_argument("--d-lr", type=float, default=LEARNING_RATE)
+    parser.add_argument("--batch", type=int, default=toy.RING_BATCH)
+    parser.add_argument("--g-lr", type=float, default=toy.RING_LEARNING_RATE)
+    parser.add_argument("--d-lr", type=float, default=toy.RING_LEARNING_RATE)
     parser.add_argument("--unroll", type=int, default=5)
     parser.add_argument("--table", action="store_true", help="print the table of --out and stop")
     ARGS = parser.parse_args()

@@ -1,91 +1,33 @@
-"""Algorithm 1 on low-dimensional toy data (the ring of 8 Gaussians of 03_training_pitfalls.ipynb).
+"""Algorithm 1 on the ring of 8 Gaussians (03_training_pitfalls.ipynb, benchmarks/ring.py).
 
-``Trainer`` is for MNIST-shaped images; toy points need only the loop itself, which
-01_vanilla_gan.ipynb writes out line by line. Here it is once, with snapshots.
+``Trainer`` is for MNIST-shaped images; 2-D points need only the loop itself, which 01_vanilla_gan.ipynb writes
+out line by line. Here it is once, compiled, with snapshots; beside it the ring benchmark's networks and one
+function that builds each remedy's arm, so the notebook and the benchmark train exactly the same thing.
 """
+import keras
 import numpy as np
+import tensorflow as tf
 
-from gan_utils.data import ring_centers, ring_coverage, sample_ring
+from gan_utils.data import ring_centers, ring_quality
 
-
-def train_on_ring(steps, iterations, batch_size=256, d_steps=1, snapshot_every=100, n_snapshot=1000, seed=0):
-    """Train ``steps`` (a ``GANSteps`` on 2-D points) on the ring for ``iterations`` generator steps.
-
-    Every ``snapshot_every`` iterations (and at 0) it draws ``n_snapshot`` points from G (the same
-    noise each time) and counts the covered modes. Returns ``{"iteration": [...], "points": [...],
-    "covered": [...], "history": {log name: [...]}}``.
-    """
-    if iterations < 0 or batch_size < 1 or d_steps < 1:
-        raise ValueError("iterations must be >= 0, batch_size and d_steps >= 1.")
-    rng = np.random.default_rng(seed)
-    fixed_noise = steps.noise(n_snapshot)
-    out = {"iteration": [], "points": [], "covered": [], "history": {}}
-    for iteration in range(iterations + 1):
-        if iteration % snapshot_every == 0 or iteration == iterations:
-            points = steps.generate(fixed_noise).numpy()
-            out["iteration"].append(iteration)
-            out["points"].append(points)
-            out["covered"].append(ring_coverage(points)[0])
-        if iteration == iterations:
-            break
-        for _ in range(d_steps):
-            logs = dict(steps.d_step(sample_ring(batch_size, rng=rng)))
-        logs.update(steps.g_step(batch_size))
-        for key, value in logs.items():
-            out["history"].setdefault(key, []).append(float(value))
-    return out
+# the ring benchmark's setting (benchmarks/ring.py's docstring and benchmarks/README.md have the reasons)
+RING_BATCH, RING_LEARNING_RATE, RING_BETA_1, RING_ITERATIONS = 256, 5e-4, 0.5, 6000
+MINIBATCH_BATCH = 128   # minibatch discrimination compares every pair of a batch (cost ∝ batch²); Salimans et al.: 100
+RING_ARMS = {"plain": "plain GAN", "feature_matching": "feature matching", "minibatch": "minibatch discrimination",
+             "unrolled": "unrolled GAN (5 steps)", "instance_noise": "instance noise (σ 0.2 → 0)",
+             "wgan_gp": "WGAN-GP", "energy": "energy-distance generator (Cramér)", "mmd": "MMD generator"}
 
 
-def ring_quality(points, modes=8, radius=2.0, std=0.02, min_share=0.01):
-    """The ring benchmark's two numbers, as VEEGAN (Srivastava et al. 2017, Table 1) counts them, plus the looser
-    radius of 03's meter: ``{"modes": modes holding >= min_share of the points within 3σ of their centre,
-    "high_quality": share of points within 3σ (0.06) of a centre, "near": share within 0.2}``."""
-    points = np.asarray(points, dtype="float64")
-    if points.ndim != 2 or points.shape[1] != 2 or not len(points):
-        raise ValueError(f"expected points of shape (n, 2), got {points.shape}.")
-    dist = np.linalg.norm(points[:, None, :] - ring_centers(modes, radius)[None].astype("float64"), axis=2)
-    nearest, closest = dist.argmin(axis=1), dist.min(axis=1)
-    good = closest < 3 * std
-    counts = np.bincount(nearest[good], minlength=modes)
-    return {"modes": int((counts >= min_share * len(points)).sum()), "high_quality": float(good.mean()),
-            "near": float((closest < max(3 * std, 0.1 * radius)).mean())}
+def train_on_ring(steps, iterations, batch_size=RING_BATCH, d_steps=1, snapshot_every=500, n_snapshot=10_000,
+                  seed=0, modes=8, radius=2.0, std=0.02):
+    """Train ``steps`` on the ring for ``iterations`` generator iterations of Algorithm 1: ``d_steps`` D steps on
+    fresh real batches, then one G step. The real points are drawn in the graph (a seeded ``tf.random.Generator``)
+    and ``snapshot_every`` iterations run inside one compiled function, so Python's per-step overhead (most of the
+    time of a 2-D GAN) goes. At 0, every ``snapshot_every`` iterations and at the end it draws ``n_snapshot`` points
+    from G (the same noise each time) and scores them with ``data.ring_quality``.
 
-
-def build_ring_generator(latent_dim=256, hidden=(128, 128), activation="tanh", name="ring_generator"):
-    """The unrolled-GAN paper's ring generator (Metz et al. 2017, appendix A): 256-d noise, two hidden layers of
-    128 units, linear 2-d output."""
-    import keras
-
-    z = x = keras.Input((latent_dim,), name="z")
-    for units in hidden:
-        x = keras.layers.Dense(units, activation=activation)(x)
-    return keras.Model(z, keras.layers.Dense(2, dtype="float32")(x), name=name)
-
-
-def build_ring_discriminator(hidden=(128, 128), activation="tanh", minibatch_kernels=0, kernel_dim=5,
-                             name="ring_discriminator"):
-    """The matching discriminator (two hidden layers of 128 units, a logit); ``minibatch_kernels`` > 0 inserts
-    ``remedies.MinibatchDiscrimination`` before the logit."""
-    import keras
-
-    from gan_utils.remedies import MinibatchDiscrimination
-
-    x = point = keras.Input((2,), name="point")
-    for units in hidden:
-        x = keras.layers.Dense(units, activation=activation)(x)
-    if minibatch_kernels:
-        x = MinibatchDiscrimination(minibatch_kernels, kernel_dim)(x)
-    return keras.Model(point, keras.layers.Dense(1, dtype="float32", name="logit")(x), name=name)
-
-
-def train_on_ring_compiled(steps, iterations, batch_size=512, d_steps=1, snapshot_every=500, n_snapshot=10_000,
-                           seed=0, modes=8, radius=2.0, std=0.02):
-    """``train_on_ring`` for benchmarks: the same updates (``d_steps`` D steps on fresh real batches, then one G
-    step), but ``snapshot_every`` iterations run inside one compiled function with the real points drawn in the
-    graph (a seeded ``tf.random.Generator``), so Python's per-step overhead (most of the time of a 2-D GAN) goes.
-    Returns what ``train_on_ring`` returns, without the per-step history."""
-    import tensorflow as tf
-
+    Returns ``{"iteration": [...], "points": [...], "modes": [...], "high_quality": [...], "near": [...]}``, one
+    entry per snapshot."""
     if iterations < 0 or batch_size < 1 or d_steps < 1 or snapshot_every < 1:
         raise ValueError("iterations must be >= 0; batch_size, d_steps and snapshot_every >= 1.")
     data_rng = tf.random.Generator.from_seed(seed + 7919)
@@ -103,15 +45,79 @@ def train_on_ring_compiled(steps, iterations, batch_size=512, d_steps=1, snapsho
             steps.g_step(batch_size)
 
     fixed_noise = steps.noise(n_snapshot)
-    out = {"iteration": [], "points": [], "covered": []}
+    out = {"iteration": [], "points": [], "modes": [], "high_quality": [], "near": []}
     done = 0
     while True:
         points = steps.generate(fixed_noise).numpy()
         out["iteration"].append(done)
         out["points"].append(points)
-        out["covered"].append(ring_quality(points, modes, radius, std)["modes"])
+        for key, value in ring_quality(points, modes, radius, std).items():
+            out[key].append(value)
         if done == iterations:
             return out
         n = min(snapshot_every, iterations - done)
         chunk(tf.constant(n))
         done += n
+
+
+def build_ring_generator(latent_dim=256, hidden=(128, 128), activation="tanh", name="ring_generator"):
+    """The unrolled-GAN paper's ring generator (Metz et al. 2017, appendix A): 256-d noise, two hidden layers of
+    128 units, linear 2-d output."""
+    z = x = keras.Input((latent_dim,), name="z")
+    for units in hidden:
+        x = keras.layers.Dense(units, activation=activation)(x)
+    return keras.Model(z, keras.layers.Dense(2, dtype="float32")(x), name=name)
+
+
+def build_ring_discriminator(hidden=(128, 128), activation="relu", minibatch_kernels=0, kernel_dim=5,
+                             name="ring_discriminator"):
+    """The benchmark's discriminator (two hidden layers of 128 ReLU units, a logit; the paper's has tanh units);
+    ``minibatch_kernels`` > 0 inserts ``remedies.MinibatchDiscrimination`` before the logit."""
+    from gan_utils.remedies import MinibatchDiscrimination
+
+    x = point = keras.Input((2,), name="point")
+    for units in hidden:
+        x = keras.layers.Dense(units, activation=activation)(x)
+    if minibatch_kernels:
+        x = MinibatchDiscrimination(minibatch_kernels, kernel_dim)(x)
+    return keras.Model(point, keras.layers.Dense(1, dtype="float32", name="logit")(x), name=name)
+
+
+def ring_arm(name, seed=0, iterations=RING_ITERATIONS, unroll=5, learning_rate=RING_LEARNING_RATE,
+             g_learning_rate=None, g_activation="tanh", d_kwargs=None):
+    """Build one arm of the ring benchmark: returns ``(steps, d_steps per generator iteration, batch size)``.
+
+    ``name`` is a key of ``RING_ARMS``. Same generator for every arm, Adam (β1 0.5) at ``learning_rate``; the
+    per-arm settings follow the papers where they give one. Build inside ``runtime.seeded(seed)`` so the initial
+    weights are the seed's. ``d_kwargs`` overrides ``build_ring_discriminator``'s arguments (the benchmark's
+    ``--d-net``)."""
+    from gan_utils.remedies import DistanceGeneratorSteps, FeatureMatchingSteps, InstanceNoiseSteps, UnrolledSteps
+    from gan_utils.train import GANSteps
+
+    if name not in RING_ARMS:
+        raise ValueError(f"unknown arm {name!r}; choose from {', '.join(RING_ARMS)}.")
+
+    def adam(rate=learning_rate, beta_2=0.999):
+        return keras.optimizers.Adam(rate, beta_1=RING_BETA_1, beta_2=beta_2)
+
+    def d(**kwargs):
+        return build_ring_discriminator(**{**(d_kwargs or {}), **kwargs})
+
+    g = build_ring_generator(activation=g_activation)
+    g_rate = g_learning_rate or learning_rate
+    if name == "plain":
+        return GANSteps(g, d(), adam(g_rate), adam(), seed=seed), 1, RING_BATCH
+    if name == "feature_matching":   # Salimans et al.: G matches the mean of D's last hidden layer
+        return FeatureMatchingSteps(g, d(), adam(g_rate), adam(), seed=seed), 1, RING_BATCH
+    if name == "minibatch":          # 16 kernels of 5 dimensions on D's last hidden layer
+        return GANSteps(g, d(minibatch_kernels=16, kernel_dim=5), adam(g_rate), adam(), seed=seed), 1, MINIBATCH_BATCH
+    if name == "unrolled":           # Metz et al.: G looks `unroll` of D's Adam steps ahead
+        return UnrolledSteps(g, d(), adam(g_rate), adam(), unroll=unroll, seed=seed), 1, RING_BATCH
+    if name == "instance_noise":     # Sønderby et al.: σ of the noise on D's inputs falls linearly to 0
+        steps = InstanceNoiseSteps(g, d(), adam(g_rate), adam(), noise_std=0.2, anneal_iterations=iterations, seed=seed)
+        return steps, 1, RING_BATCH
+    if name == "wgan_gp":            # Gulrajani et al.'s toy settings: β (0.5, 0.9), 5 critic steps, λ 0.1
+        steps = GANSteps(g, d(), adam(g_rate, 0.9), adam(beta_2=0.9), loss="wasserstein", gp_weight=0.1, seed=seed)
+        return steps, 5, RING_BATCH
+    # energy / MMD: no discriminator; G descends a distance between its batch and the real batch
+    return DistanceGeneratorSteps(g, adam(1e-3), distance=name, seed=seed), 1, RING_BATCH

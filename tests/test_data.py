@@ -88,6 +88,6 @@ def test_toy_distributions():
     x = data.sample_gaussian_1d(20000, mean=4.0, std=0.5, rng=0)
     assert x.shape == (20000, 1) and abs(x.mean() - 4.0) < 0.02 and abs(x.std() - 0.5) < 0.02
     ring = data.sample_ring(4000, rng=0)
-    assert data.ring_coverage(ring) == (8, 1.0)
+    assert data.ring_quality(ring)["modes"] == 8 and data.ring_quality(ring)["near"] == 1.0
     one_mode = np.repeat(data.ring_centers()[:1], 100, axis=0)
-    assert data.ring_coverage(one_mode)[0] == 1
+    assert data.ring_quality(one_mode) == {"modes": 1, "high_quality": 1.0, "near": 1.0}

@@ -195,7 +195,7 @@ def _ring_nets(seed=0):
     from tests.seeding import reseed
 
     reseed(seed)
-    return toy.build_ring_generator(latent_dim=8, hidden=(16,)), toy.build_ring_discriminator(hidden=(16, 16))
+    return toy.build_ring_generator(latent_dim=8, hidden=(16,)), toy.build_ring_discriminator(hidden=(16, 16), activation="tanh")
 
 
 def test_unrolled_parameters_are_what_d_s_own_adam_would_reach():
@@ -259,31 +259,31 @@ def test_distance_generator_losses_vanish_only_on_equal_samples():
 
 
 def test_ring_quality_counts_as_veegan_does():
-    from gan_utils import data, toy
+    from gan_utils import data
 
     ring = data.sample_ring(10_000, rng=0)
-    q = toy.ring_quality(ring)
+    q = data.ring_quality(ring)
     assert q["modes"] == 8 and 0.985 < q["high_quality"] < 0.993 and q["near"] == 1.0   # 1 - exp(-4.5) = 0.989
     two_blobs = np.concatenate([ring[:5000] * 0 + data.ring_centers()[0], ring[5000:] * 1.05])
-    q = toy.ring_quality(two_blobs)
+    q = data.ring_quality(two_blobs)
     assert q["modes"] == 1 and q["high_quality"] == pytest.approx(0.5, abs=0.01)
     with pytest.raises(ValueError, match="shape"):
-        toy.ring_quality(np.zeros((3, 3)))
-
+        data.ring_quality(np.zeros((3, 3)))
 
 
 def test_compiled_ring_loop_takes_the_steps_it_says_and_snapshots_on_schedule():
-    from gan_utils import toy
+    from gan_utils import data, toy
     from gan_utils.train import GANSteps
 
     g, d = _ring_nets()
     steps = GANSteps(g, d, keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3), seed=0)
-    out = toy.train_on_ring_compiled(steps, 7, batch_size=16, d_steps=2, snapshot_every=3, n_snapshot=50, seed=0)
-    assert out["iteration"] == [0, 3, 6, 7]
+    out = toy.train_on_ring(steps, 7, batch_size=16, d_steps=2, snapshot_every=3, n_snapshot=50, seed=0)
+    assert out["iteration"] == [0, 3, 6, 7] and len(out["modes"]) == len(out["high_quality"]) == len(out["near"]) == 4
+    assert out["high_quality"][0] == data.ring_quality(out["points"][0])["high_quality"]
     assert int(steps.g_optimizer.iterations.numpy()) == 7 and int(steps.d_optimizer.iterations.numpy()) == 14
     assert [p.shape for p in out["points"]] == [(50, 2)] * 4 and not np.array_equal(out["points"][0], out["points"][-1])
     with pytest.raises(ValueError, match="snapshot_every"):
-        toy.train_on_ring_compiled(steps, 3, snapshot_every=0)
+        toy.train_on_ring(steps, 3, snapshot_every=0)
 
 
 def test_a_distance_generator_moves_towards_the_ring():
@@ -295,8 +295,22 @@ def test_a_distance_generator_moves_towards_the_ring():
                                    distance="energy", seed=0)
     ring = tf.constant(data.sample_ring(500, rng=1))
     before = float(energy_distance(steps.generate(steps.noise(500)), ring))
-    toy.train_on_ring_compiled(steps, 150, batch_size=128, snapshot_every=150, n_snapshot=10, seed=0)
+    toy.train_on_ring(steps, 150, batch_size=128, snapshot_every=150, n_snapshot=10, seed=0)
     after = float(energy_distance(steps.generate(steps.noise(500)), ring))
     assert after < 0.3 * before, (before, after)
     with pytest.raises(ValueError, match="energy"):
         DistanceGeneratorSteps(toy.build_ring_generator(latent_dim=8), keras.optimizers.Adam(1e-2), distance="kl")
+
+
+def test_every_ring_arm_builds_and_trains_a_few_iterations():
+    from gan_utils import toy
+    from tests.seeding import reseed
+
+    for name in toy.RING_ARMS:
+        reseed(0)
+        steps, d_steps, batch = toy.ring_arm(name, seed=0, iterations=2)
+        assert d_steps == (5 if name == "wgan_gp" else 1) and batch == (128 if name == "minibatch" else 256), name
+        out = toy.train_on_ring(steps, 2, batch_size=32, d_steps=d_steps, snapshot_every=2, n_snapshot=20, seed=0)
+        assert np.isfinite(out["points"][-1]).all() and not np.array_equal(out["points"][0], out["points"][-1]), name
+    with pytest.raises(ValueError, match="unknown arm"):
+        toy.ring_arm("vae")
