@@ -22,7 +22,7 @@ import numpy as np
 from scipy.stats import spearmanr
 
 from gan_utils import data, models
-from gan_utils.callbacks import QualityMeter
+from gan_utils.callbacks import QualityMeter, signal_at_checks
 from gan_utils.runtime import precision_scope, seeded
 from gan_utils.train import GANSteps
 from gan_utils.trainer import Trainer
@@ -44,11 +44,7 @@ def run(arm, iterations, every, seed, x_train):
         began = time.perf_counter()
         trainer.fit(x_train, batch_size=64, iterations=iterations, callbacks=[meter])
         seconds = time.perf_counter() - began
-    values = np.asarray(trainer.history[signal])
-    rows = [r for r in meter.records if 0 < r["iteration"] <= iterations]
-    checkpoints = {"iteration": [r["iteration"] for r in rows],
-                   "signal": [float(values[r["iteration"] - every:r["iteration"]].mean()) for r in rows],
-                   "fid": [r["fid"] for r in rows], "mean_confidence": [r["mean_confidence"] for r in rows]}
+    checkpoints = signal_at_checks(trainer.history[signal], meter.records, every)
     return {"arm": arm, "signal": signal, "iterations": iterations, "every": every, "seed": seed,
             "seconds": round(seconds, 1), "checkpoints": checkpoints,
             "spearman_signal_fid": float(spearmanr(checkpoints["signal"], checkpoints["fid"])[0]),

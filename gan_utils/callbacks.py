@@ -224,3 +224,18 @@ class QualityMeter(Callback):
         if self.every and (not self.records or self.records[-1]["iteration"] != int(trainer.iteration.numpy())):
             self._record(trainer)
 
+
+def signal_at_checks(values, records, every):
+    """A training signal (one value per generator iteration, e.g. ``trainer.history["w_estimate"]``) beside a
+    ``QualityMeter``'s checks made every ``every`` iterations: the signal's mean over the ``every`` iterations before
+    each check, and that check's Fréchet distance and mean confidence. Returns ``{"iteration", "signal", "fid",
+    "mean_confidence"}`` (lists). Checks before iteration ``every`` (and past the signal's end) are left out.
+    04_wgan.ipynb and benchmarks/wgan_correlation.py: does the loss track quality?"""
+    values = np.asarray(values, dtype="float64")
+    if every < 1:
+        raise ValueError(f"every must be >= 1, got {every}.")
+    rows = [r for r in records if every <= r["iteration"] <= len(values)]
+    return {"iteration": [r["iteration"] for r in rows],
+            "signal": [float(values[r["iteration"] - every:r["iteration"]].mean()) for r in rows],
+            "fid": [r["fid"] for r in rows], "mean_confidence": [r["mean_confidence"] for r in rows]}
+

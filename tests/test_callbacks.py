@@ -1,6 +1,7 @@
 """Frames and GIF, TensorBoard events, progress, and the quality meter."""
 import imageio.v2 as imageio
 import numpy as np
+import pytest
 
 import gan_utils
 from gan_utils.callbacks import FrameSaver, ProgressBar, QualityMeter, TensorBoardLogger
@@ -63,3 +64,15 @@ def test_live_monitor_shows_the_final_state_when_a_budget_stops_mid_epoch(monkey
     shown.clear()
     trainer.fit(tiny(), iterations=6, batch_size=8, callbacks=[LiveMonitor()])   # ends on an epoch boundary
     assert shown[-1].endswith("iteration 6") and len(shown) == len(set(shown)), shown  # not drawn twice
+
+
+def test_signal_at_checks_averages_the_iterations_before_each_check():
+    from gan_utils.callbacks import signal_at_checks
+
+    values = np.arange(1.0, 11.0)                       # iterations 1..10
+    records = [{"iteration": i, "fid": 100.0 - i, "mean_confidence": i / 10} for i in (0, 3, 6, 9, 12)]
+    out = signal_at_checks(values, records, every=3)
+    assert out == {"iteration": [3, 6, 9], "signal": [2.0, 5.0, 8.0], "fid": [97.0, 94.0, 91.0],
+                   "mean_confidence": [0.3, 0.6, 0.9]}
+    with pytest.raises(ValueError, match="every"):
+        signal_at_checks(values, records, every=0)
