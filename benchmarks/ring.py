@@ -49,7 +49,7 @@ def run(name, seed, iterations):
         out = toy.train_on_ring(steps, iterations, batch, d_steps=d_steps, snapshot_every=SNAPSHOT_EVERY,
                                 n_snapshot=N_EVAL, seed=seed)
         seconds = time.perf_counter() - began
-    last = data.ring_quality(out["points"][-1])
+    last = {key: out[key][-1] for key in ("modes", "high_quality", "near")}   # the last snapshot, scored by the loop
     return {"arm": name, "seed": seed, "iterations": iterations, "seconds": round(seconds, 1),
             **({"unroll": ARGS.unroll} if name == "unrolled" else {}),
             "batch": batch, "images_seen": iterations * d_steps * batch, **last,
