@@ -49,6 +49,39 @@ def test_minibatch_discriminator_saves_and_loads(tmp_path):
     assert d.output_shape == (None, 1)
 
 
+MBD_ITERATIONS = 300
+
+
+def _short_mnist_run(discriminator_builder, x_train):
+    """03's MLP GAN (Adam 2e-4, β1 0.5, batch 128) for ``MBD_ITERATIONS`` iterations, networks built after seeding;
+    returns the classifier's mean confidence and Fréchet distance on 1,000 samples."""
+    from gan_utils import metrics
+    from gan_utils.runtime import precision_scope, seeded
+    from gan_utils.sampling import generate_digits
+    from gan_utils.train import GANSteps
+    from gan_utils.trainer import Trainer
+
+    with precision_scope("float32"), seeded(0, deterministic=True):
+        g, d = models.build_mlp_generator(), discriminator_builder()
+        steps = GANSteps(g, d, keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5), seed=0)
+        Trainer(steps, seed=0).fit(x_train, batch_size=128, iterations=MBD_ITERATIONS)
+        images, _ = generate_digits(g, 1000, seed=0)
+    result = metrics.evaluate_samples(images)
+    return result["mean_confidence"], result["fid"]
+
+
+def test_minibatch_discrimination_draws_digits_after_a_short_run():
+    """Issue 33: 03's committed run once showed pure noise from the minibatch-discriminating GAN (confidence 0.497,
+    Fréchet distance 531). After 300 iterations the samples must read as digits. Measured on 1,000 samples
+    (2026-12-07): minibatch discrimination 0.601 / 387.9; the plain discriminator at the same iterations 0.461 /
+    612.7; a layer whose closeness features ignore the other samples (o(x) = 0) 0.221 / 625.8. Both of the latter,
+    and the committed noise, fail these bounds."""
+    from gan_utils.data import load_mnist
+
+    confidence, fid = _short_mnist_run(remedies.build_minibatch_discriminator, load_mnist()[0][:12_800])
+    assert confidence >= 0.53 and fid <= 480.0, (confidence, fid)
+
+
 def test_feature_matching_loss_golden_value():
     real = tf.constant([[1.0, 2.0], [3.0, 4.0]])       # mean (2, 3)
     fake = tf.constant([[0.0, 0.0], [2.0, 2.0]])       # mean (1, 1)
