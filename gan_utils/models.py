@@ -81,12 +81,16 @@ def _dcgan_generator_body(x, filters=(256, 128, 64), kernel_size=5, batch_norm=T
 dcgan_generator_body = _dcgan_generator_body  # public name (infogan); 02_dcgan.ipynb shows the source under the old one
 
 
-def _conv_discriminator_body(x, filters=(64, 128), kernel_size=5, dropout=0.3):
-    """Conv f0 s2 -> LReLU -> [Dropout] -> Conv f1 s2 -> LReLU -> [Dropout] -> Flatten -> Dense 1."""
+def _conv_discriminator_body(x, filters=(64, 128), kernel_size=5, dropout=0.3, minibatch_std=False):
+    """Conv f0 s2 -> LReLU -> [Dropout] -> Conv f1 s2 -> LReLU -> [Dropout] -> [MinibatchStdDev] -> Flatten -> Dense 1."""
     for f in filters:
         x = layers.LeakyReLU()(layers.Conv2D(f, kernel_size, strides=2, padding="same")(x))
         if dropout:
             x = layers.Dropout(dropout)(x)
+    if minibatch_std:
+        from gan_utils.progressive import MinibatchStdDev   # here: progressive imports train, which imports this module
+
+        x = MinibatchStdDev(group_size=4)(x)
     return layers.Dense(1, dtype="float32", name="logit")(layers.Flatten()(x))
 
 
@@ -99,10 +103,15 @@ def build_dcgan_generator(latent_dim=LATENT_DIM, filters=(256, 128, 64), kernel_
     return KindedModel(z, _dcgan_generator_body(z, filters, kernel_size, batch_norm), name=name, gan_kind=make_kind("plain"))
 
 
-def build_dcgan_discriminator(input_shape=IMAGE_SHAPE, filters=(64, 128), kernel_size=5, dropout=0.3, name="dcgan_discriminator"):
-    """The TensorFlow DCGAN tutorial's discriminator (212,865 parameters), returning a logit."""
+def build_dcgan_discriminator(input_shape=IMAGE_SHAPE, filters=(64, 128), kernel_size=5, dropout=0.3, minibatch_std=False,
+                              name="dcgan_discriminator"):
+    """The TensorFlow DCGAN tutorial's discriminator (212,865 parameters), returning a logit.
+
+    ``dropout=0.0, minibatch_std=True`` is the course recipe's variant (``recipes.RECIPES["dcgan"]``, 02_dcgan.ipynb):
+    no dropout, and ProGAN's minibatch standard deviation as one more 7×7 feature map before the logit (212,914
+    parameters)."""
     image = keras.Input(input_shape, name="image")
-    return keras.Model(image, _conv_discriminator_body(image, filters, kernel_size, dropout), name=name)
+    return keras.Model(image, _conv_discriminator_body(image, filters, kernel_size, dropout, minibatch_std), name=name)
 
 
 def build_wgan_generator(latent_dim=LATENT_DIM, filters=(128, 64, 32), kernel_size=5, name="wgan_generator"):
@@ -189,15 +198,16 @@ GAN_BUILDERS = {
 }
 
 
-def build_gan(name, fused=True):
+def build_gan(name, fused=True, discriminator_options=None):
     """Return ``(generator, discriminator)`` for a model name of the command line.
 
     ``fused=True`` swaps BatchNormalization and Dropout for the faster classes of ``gan_utils.fast``
-    (same math, same weights); ``False`` keeps plain Keras layers."""
+    (same math, same weights); ``False`` keeps plain Keras layers. ``discriminator_options``: keyword arguments
+    of the discriminator's builder (a recipe's variant, e.g. ``{"dropout": 0.0, "minibatch_std": True}``)."""
     if name not in GAN_BUILDERS:
         raise ValueError(f"Unknown model {name!r}; choose one of {', '.join(GAN_BUILDERS)}.")
     make_g, make_d = GAN_BUILDERS[name]
-    generator, discriminator = make_g(), make_d()
+    generator, discriminator = make_g(), make_d(**(discriminator_options or {}))
     if fused:
         generator, discriminator = with_fused_layers(generator), with_fused_layers(discriminator)
     return generator, discriminator

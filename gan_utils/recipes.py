@@ -2,9 +2,9 @@
 
 A recipe names the loss pair, k (discriminator steps per generator step), clipping,
 gradient penalty, the two optimizers, the batch size and the decay of the generator's moving
-average (EMA, None: none). Introduced in 02_dcgan.ipynb (the DCGAN recipe uses Radford et al.'s
-Adam 2e-4, beta_1 = 0.5 rather than the TF tutorial's 1e-4, and batch 64 with an EMA generator:
-measured in benchmarks/README.md).
+average (EMA, None: none), and options of the discriminator's builder. Introduced in 02_dcgan.ipynb (the DCGAN
+recipe: Adam 4e-4 with Radford et al.'s beta_1 = 0.5 rather than the TF tutorial's 1e-4 and 0.9, batch 32, an EMA
+generator, a discriminator without dropout and with a minibatch standard deviation: measured in benchmarks/README.md).
 """
 import contextlib
 from dataclasses import dataclass, field
@@ -38,11 +38,15 @@ class Recipe:
     steps_class: type = GANSteps
     batch_size: int = 256
     ema_decay: float = None
+    discriminator_options: dict = None   # keyword arguments of the discriminator's builder (models.build_gan)
 
 
 RECIPES = {
     "mlp": Recipe(),
-    "dcgan": Recipe(batch_size=64, ema_decay=0.999),
+    # issue 36 (benchmarks/README.md, "Sample efficiency"): batch 32, Adam 4e-4 (β1 0.5) for both players, and a
+    # discriminator without dropout that sees each group of 4 samples' spread (ProGAN's minibatch standard deviation)
+    "dcgan": Recipe(batch_size=32, ema_decay=0.999, g_optimizer=adam(4e-4), d_optimizer=adam(4e-4),
+                    discriminator_options={"dropout": 0.0, "minibatch_std": True}),
     "wgan": Recipe(loss="wasserstein", d_steps=5, clip_value=0.01, g_optimizer=rmsprop(), d_optimizer=rmsprop()),
     # Gulrajani et al.'s MNIST code: Adam 1e-4, beta_1 = 0.5, beta_2 = 0.9 (their Algorithm 1 has beta_1 = 0)
     "wgan-gp": Recipe(loss="wasserstein", d_steps=5, gp_weight=10.0,
@@ -71,8 +75,8 @@ def make_trainer(name, out_dir=None, seed=0, max_to_keep=3, num_samples=None, ji
                        max_to_keep=max_to_keep, num_samples=num_samples or 8, seed=seed,
                        ema_decay=None if ema_decay == "recipe" else ema_decay)
     with strategy.scope() if strategy is not None else contextlib.nullcontext():
-        generator, discriminator = build_gan(name, fused=fused)
         recipe = RECIPES[name]
+        generator, discriminator = build_gan(name, fused=fused, discriminator_options=recipe.discriminator_options)
         g_optimizer, d_optimizer = recipe.g_optimizer(), recipe.d_optimizer()
         if fused:
             g_optimizer, d_optimizer = fused_optimizer(g_optimizer), fused_optimizer(d_optimizer)

@@ -44,30 +44,15 @@ def main():
         seconds = time.perf_counter() - began
 
     import gan_utils  # noqa: F401  (after the subprocess: keeps TensorFlow's native log lines out)
-    from gan_utils import metrics
-    from gan_utils.config import PRETRAINED_DIR, relative
-    from gan_utils.sampling import generate_digits, load_generator, save_generator
+    from shipping import score_and_ship
 
-    generator_path = out / "generator.keras"
-    if not generator_path.exists():
-        raise SystemExit(f"{relative(generator_path)} is missing: train first (without --score-only).")
-    history = json.loads((out / "history.json").read_text())
-    iterations = len(history.get("g_loss", []))
-    images, _ = generate_digits(load_generator(generator_path), 10_000, seed=0)
-    result = metrics.evaluate_samples(images)
-    ok = metrics.meets_quality_bar(result, min_confidence=MIN_CONFIDENCE)
-    report = {"command": f"python scripts/train_wgan.py {args.kind} --minutes {args.minutes}",
-              "training_seconds_this_call": None if seconds is None else round(seconds),
-              "generator_iterations": iterations, "critic_images_seen": iterations * 5 * args.batch_size,
-              "mean_confidence": result["mean_confidence"], "min_class_share": result["min_class_share"],
-              "inception_score": result["inception_score"], "fid": result["fid"], "meets_bar": bool(ok)}
-    (out / "score.json").write_text(json.dumps(report, indent=1))
-    print(json.dumps(report, indent=1))
-    if args.replace:
-        if not ok:
-            raise SystemExit(f"misses the bar (every digit >= 5 %, confidence >= {MIN_CONFIDENCE}): not shipped")
-        path = save_generator(load_generator(generator_path), PRETRAINED_DIR / shipped_name, replace_shipped=True)
-        print(f"shipped {relative(path)}")
+    history_path = out / "history.json"
+    iterations = len(json.loads(history_path.read_text()).get("g_loss", [])) if history_path.exists() else 0
+    score_and_ship(out / "generator.keras", shipped_name,
+                   {"command": f"python scripts/train_wgan.py {args.kind} --minutes {args.minutes}",
+                    "training_seconds_this_call": None if seconds is None else round(seconds),
+                    "generator_iterations": iterations, "critic_images_seen": iterations * 5 * args.batch_size},
+                   MIN_CONFIDENCE, args.replace)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,31 @@ def test_dcgan_discriminator_matches_the_tutorial():
     assert [l.rate for l in d.layers if l.__class__.__name__ == "Dropout"] == [0.3, 0.3]
 
 
+def test_the_recipes_dcgan_discriminator_sees_the_batch():
+    """``dropout=0, minibatch_std=True`` (the course recipe's variant): no dropout, one more 7x7 feature map before
+    the logit (+49 weights), and a sample's logit depends on the other samples of its group of 4, as ProGAN's layer
+    intends; the tutorial's discriminator is batch-blind."""
+    d = models.build_dcgan_discriminator(dropout=0.0, minibatch_std=True)
+    assert d.count_params() == 212_865 + 7 * 7 == 212_914
+    assert not [l for l in d.layers if l.__class__.__name__ == "Dropout"]
+    x = np.random.default_rng(0).uniform(-1, 1, size=(4, 28, 28, 1)).astype("float32")
+    varied, collapsed = x.copy(), np.repeat(x[:1], 4, axis=0)
+    assert abs(float(d(varied)[0, 0]) - float(d(collapsed)[0, 0])) > 1e-4   # same first image, other batch-mates
+    tutorial = models.build_dcgan_discriminator(dropout=0.0)
+    assert float(tutorial(varied)[0, 0]) == pytest.approx(float(tutorial(collapsed)[0, 0]), abs=1e-6)
+
+
+def test_make_trainer_builds_the_dcgan_recipes_discriminator():
+    from gan_utils.recipes import RECIPES, make_trainer
+
+    trainer = make_trainer("dcgan")
+    names = [l.__class__.__name__ for l in trainer.steps.discriminator.layers]
+    assert "MinibatchStdDev" in names and not [n for n in names if "Dropout" in n]
+    assert trainer.steps.discriminator.count_params() == 212_914
+    assert (RECIPES["dcgan"].batch_size, trainer.ema_decay) == (32, 0.999)
+    assert float(trainer.steps.g_optimizer.learning_rate) == pytest.approx(4e-4)
+
+
 def test_critic_has_no_batchnorm_and_no_sigmoid():
     c = models.build_critic()
     names = [l.__class__.__name__ for l in c.layers]
