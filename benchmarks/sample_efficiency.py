@@ -262,7 +262,7 @@ def plot(results, full_table):
     arms = {}
     for r in results["runs"]:
         arms.setdefault(r["arm"], []).append(r)
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.4), layout="constrained")
+    fig, axes = plt.subplots(1, 2, figsize=(11, 5.0), layout="constrained")
     for i, (arm, runs) in enumerate(arms.items()):
         key = "ema" if "ema" in runs[0]["records"][0] else None
         for j, run_ in enumerate(runs):
@@ -286,7 +286,8 @@ def plot(results, full_table):
         top = ax.secondary_xaxis("top", functions=(lambda k, s=speed: k * 1000 / s / 60,
                                                    lambda m, s=speed: m * 60 * s / 1000))
         top.set_xlabel(f"minutes on this machine (at {speed:.0f} images/s)")
-    axes[1].legend(loc="lower right", frameon=False, fontsize=9)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=4, frameon=False, fontsize=10)
     fig.savefig(OUT.with_suffix(".png"), dpi=100)
     print("wrote", OUT.with_suffix(".png").relative_to(Path.cwd()) if OUT.is_relative_to(Path.cwd()) else OUT.name)
     print(full_table)
