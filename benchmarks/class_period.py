@@ -68,7 +68,7 @@ def main():
         parser.error("give --arm NAME (or --plot)")
     recipes.RECIPES["dcgan"] = dataclasses.replace(
         recipes.RECIPES["dcgan"], g_optimizer=recipes.adam(args.g_lr, args.beta1),
-        d_optimizer=recipes.adam(args.d_lr, args.beta1))
+        d_optimizer=recipes.adam(args.d_lr, args.beta1), discriminator_options=None)   # the tutorial's D, as measured
     gan_utils.set_seed(args.seed, deterministic=True)
     precision = gan_utils.choose_precision("auto")
     ema = None if args.ema == "none" else float(args.ema)
