@@ -53,21 +53,15 @@ def discriminator_builder(args):
     deviation before the logit), ``--diffaug`` (DiffAugment: the same random, differentiable translation and cutout
     for real and generated images, in both players' steps; Zhao et al. 2020)."""
     import keras
-    from keras import layers
 
-    from gan_utils.models import IMAGE_SHAPE
-    from gan_utils.progressive import MinibatchStdDev
+    from gan_utils.models import IMAGE_SHAPE, build_dcgan_discriminator
 
     def build():
+        d = build_dcgan_discriminator(filters=tuple(args.d_filters), dropout=args.d_dropout, minibatch_std=args.mbstd)
+        if not args.diffaug:
+            return d
         image = keras.Input(IMAGE_SHAPE, name="image")
-        x = DiffAugment(args.diffaug.split(","))(image) if args.diffaug else image
-        for f in args.d_filters:
-            x = layers.LeakyReLU()(layers.Conv2D(f, 5, strides=2, padding="same")(x))
-            x = layers.Dropout(args.d_dropout)(x) if args.d_dropout else x
-        if args.mbstd:
-            x = MinibatchStdDev(group_size=4)(x)
-        logit = layers.Dense(1, dtype="float32", name="logit")(layers.Flatten()(x))
-        return keras.Model(image, logit, name="dcgan_discriminator")
+        return keras.Model(image, d(DiffAugment(args.diffaug.split(","))(image)), name="dcgan_discriminator")
     return build
 
 
