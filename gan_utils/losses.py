@@ -94,6 +94,19 @@ def gradient_penalty(critic, real, fake, labels=None, alpha=None, epsilon=1e-12,
     return (penalty, norms) if return_norms else penalty
 
 
+def r1_penalty(discriminator, real, labels=None):
+    """R1 penalty (Mescheder et al. 2018; StyleGAN's regulariser): mean over the batch of ||∇ₓ D(x)||² at the
+    *real* images x, which pushes the discriminator to be flat on the data, so it stops pushing the generator once
+    the fakes sit on the data. Multiply by γ/2 yourself (``GANSteps(r1_gamma=γ)`` does). Computed in float32."""
+    real = tf.cast(real, tf.float32)
+    with tf.GradientTape() as tape:
+        tape.watch(real)
+        scores = discriminator(real if labels is None else [real, labels], training=True)
+        total = tf.reduce_sum(tf.cast(scores, tf.float32))
+    grads = tape.gradient(total, real)
+    return tf.reduce_mean(tf.reduce_sum(tf.square(grads), axis=list(range(1, len(real.shape)))))
+
+
 @dataclass(frozen=True)
 class LossPair:
     """A generator loss and the discriminator loss it is played against.

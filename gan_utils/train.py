@@ -5,8 +5,9 @@ offers ``d_step(real[, labels])`` and ``g_step(batch_size)``. Goodfellow et al.'
 Algorithm 1 is then a loop the ``Trainer`` runs: k discriminator steps (each on a
 fresh real minibatch and fresh noise), then one generator step. The variants are
 parameters, not copies: ``loss`` (any pair in ``losses.LOSS_PAIRS``), ``label_smoothing``,
-``clip_value`` (WGAN), ``gp_weight`` (WGAN-GP) and conditional labels (inferred from
-the generator's inputs). Introduced in 01_vanilla_gan.ipynb.
+``clip_value`` (WGAN), ``gp_weight`` (WGAN-GP), ``r1_gamma`` (R1 on real images, StyleGAN's
+regulariser, notebook 08) and conditional labels (inferred from the generator's inputs).
+Introduced in 01_vanilla_gan.ipynb.
 
 Several devices or machines (``strategy=``, a ``tf.distribute`` strategy; see ``runtime.choose_strategy``):
 the same step bodies run once per replica through ``strategy.run`` and their logs are averaged with
@@ -34,7 +35,7 @@ import logging
 import keras
 import tensorflow as tf
 
-from gan_utils.losses import get_loss_pair, gradient_penalty, minimax_discriminator_loss
+from gan_utils.losses import get_loss_pair, gradient_penalty, minimax_discriminator_loss, r1_penalty
 from gan_utils.models import is_conditional
 from gan_utils.steps_base import Steps
 
@@ -72,7 +73,7 @@ class GANSteps(Steps):
 
     def __init__(self, generator, discriminator, g_optimizer, d_optimizer, loss="non-saturating",
                  label_smoothing=0.0, clip_value=None, gp_weight=0.0, seed=0, num_classes=10, simultaneous=False,
-                 jit_compile=False, strategy=None, gp_alpha="op"):
+                 jit_compile=False, strategy=None, gp_alpha="op", r1_gamma=0.0):
         self.generator, self.discriminator = generator, discriminator
         self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
         self.loss = get_loss_pair(loss)
@@ -82,8 +83,12 @@ class GANSteps(Steps):
                 raise ValueError(f"label_smoothing needs a cross-entropy loss, not {self.loss.name!r}.")
             self.d_loss_fn = functools.partial(minimax_discriminator_loss, label_smoothing=label_smoothing)
         self.clip_value, self.gp_weight = clip_value, float(gp_weight)
-        if simultaneous and (clip_value is not None or gp_weight):
-            raise ValueError("simultaneous updates are for k = 1 GANs; WGANs need separate critic steps.")
+        if isinstance(r1_gamma, bool) or not isinstance(r1_gamma, (int, float)) or not r1_gamma >= 0:
+            raise ValueError(f"r1_gamma must be a number >= 0 (StyleGAN uses 10; 0 turns R1 off), got {r1_gamma!r}.")
+        self.r1_gamma = float(r1_gamma)
+        if simultaneous and (clip_value is not None or gp_weight or r1_gamma):
+            raise ValueError("simultaneous updates are for k = 1 GANs without a penalty; WGANs and R1 need separate "
+                             "discriminator steps (simultaneous=False).")
         self.simultaneous = simultaneous
         self.conditional = is_conditional(generator)
         if self.conditional != is_conditional(discriminator):
@@ -215,6 +220,9 @@ class GANSteps(Steps):
                 alpha = None if self.gp_rng is None else tf.reshape(self._draw("alpha", n), [-1] + [1] * (len(real.shape) - 1))
                 penalty = gradient_penalty(self.discriminator, real, fake, labels, alpha=alpha)
                 total = d_loss + self.gp_weight * penalty
+            if self.r1_gamma:
+                r1 = r1_penalty(self.discriminator, real, labels)
+                total = total + 0.5 * self.r1_gamma * r1
             total = self.scale_for_gradients(total, self.d_optimizer)
         variables = self.discriminator.trainable_variables
         grads = tape.gradient(total, variables)
@@ -226,6 +234,8 @@ class GANSteps(Steps):
                 **self._summary(real_out, fake_out)}
         if self.gp_weight:
             logs["gp"] = penalty
+        if self.r1_gamma:
+            logs["r1"] = r1
         if self.loss.name == "wasserstein":
             logs["w_estimate"] = tf.reduce_mean(real_out) - tf.reduce_mean(fake_out)
         return logs

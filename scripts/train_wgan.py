@@ -12,10 +12,9 @@ this call, generator iterations, images seen by the critic, the scores). The bar
 """
 import argparse
 import json
-import subprocess
-import sys
-import time
 from pathlib import Path
+
+from shipping import score_and_ship, train_with_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = {"clip": ("wgan", "wgan_clip.keras"), "gp": ("wgan-gp", "wgan_gp.keras")}
@@ -35,16 +34,10 @@ def main():
     out = ROOT / "runs" / f"wgan_{args.kind}_long"
     seconds = None
     if not args.score_only:
-        began = time.perf_counter()
-        command = [sys.executable, "-m", "gan_utils", "train", model, "--batch-size", str(args.batch_size),
-                   "--minutes", str(args.minutes), "--checkpoint-minutes", "5", "--seed", str(args.seed),
-                   "--out", str(out.relative_to(ROOT))]
-        print(" ".join(command[1:]), flush=True)
-        subprocess.run(command, cwd=ROOT, check=True)
-        seconds = time.perf_counter() - began
+        seconds = train_with_cli([model, "--batch-size", args.batch_size, "--minutes", args.minutes,
+                                  "--checkpoint-minutes", 5, "--seed", args.seed], out, ROOT)
 
     import gan_utils  # noqa: F401  (after the subprocess: keeps TensorFlow's native log lines out)
-    from shipping import score_and_ship
 
     history_path = out / "history.json"
     iterations = len(json.loads(history_path.read_text()).get("g_loss", [])) if history_path.exists() else 0

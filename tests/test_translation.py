@@ -217,3 +217,60 @@ def test_the_command_line_trains_a_translator_and_resumes(tmp_path, capsys):
 
     assert len(json.loads((out / "history.json").read_text())["l1"]) == 3
     assert (out / "frames").exists()
+
+
+def test_radial_power_spectrum_puts_a_cosine_on_its_ring_and_loses_detail_to_a_blur():
+    """A cosine with 5 cycles per image has all its power on radius 5 (golden: amplitude² / 4 per spectral peak,
+    two peaks on a ring of 20 pixels); a blurred digit has less power than the digit at every radius >= 7."""
+    from gan_utils import spectra
+
+    n = 28
+    wave = np.cos(2 * np.pi * 5 * np.arange(n) / n)[None, :].repeat(n, axis=0)
+    radii, power = spectra.radial_power_spectrum(wave[None])
+    assert radii.tolist() == list(range(15)) and int(np.argmax(power)) == 5
+    ring = int(np.sum(np.rint(np.hypot(*(np.indices((n, n)) - n // 2))) == 5))
+    assert power[5] == pytest.approx(2 * (n * n / 2) ** 2 / (n * n) / ring, rel=1e-9)
+    assert np.all(np.delete(power, 5) < 1e-20)
+    real, _ = digits(64)
+    blurred = tf.nn.avg_pool2d(real, 3, 1, "SAME").numpy()
+    sharp, soft = spectra.radial_power_spectrum(real)[1], spectra.radial_power_spectrum(blurred)[1]
+    assert np.all(soft[7:] < sharp[7:])
+
+
+def test_domain_classifier_tells_the_two_digit_styles_apart_and_leaves_no_state():
+    """Trained on MNIST's and scikit-learn's training digits, the style judge calls held-out MNIST digits MNIST and
+    held-out scikit-learn digits not; the classes count equally whatever their sizes (with 2,000 MNIST digits
+    against 300 scikit-learn ones an unweighted judge would lean to MNIST); wrong shapes get a message."""
+    from gan_utils.data import load_mnist, to_model_range
+
+    x, _ = load_mnist()
+    images, _ = T.load_sklearn_digits()
+    train, test = T.sklearn_split()
+    policy = keras.config.dtype_policy().name
+    judge = T.train_domain_classifier(to_model_range(x[:2_000]), T.source_to_input(images[train[:300]], "sklearn"))
+    assert keras.config.dtype_policy().name == policy
+    mnist_test, _ = digits(300, seed=1)
+    assert T.judged_mnist(judge, mnist_test) >= 0.95
+    assert T.judged_mnist(judge, T.source_to_input(images[test], "sklearn")) <= 0.05
+    with pytest.raises(ValueError, match=r"\(N, 28, 28, 1\)"):
+        T.train_domain_classifier(x[:10], images[:10])
+
+
+def test_evaluate_cyclegan_on_identity_translators_gives_the_untranslated_readings():
+    """Golden case: translators that return their input leave every digit where it was, so the table's B -> A row
+    is the course classifier on untranslated scikit-learn digits, nothing looks MNIST-like to the style judge,
+    A -> B keeps every MNIST label the course classifier reads, and the cycle errors are exactly 0."""
+    from gan_utils import metrics
+    from gan_utils.data import load_mnist, to_model_range
+
+    x, _ = load_mnist()
+    judges = T.cycle_judges(to_model_range(x[:2_000]))
+    identity = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Identity(dtype="float32")])
+    mnist_test, labels = digits(200, seed=2)
+    row, outputs = T.evaluate_cyclegan(identity, identity, judges, mnist_test, labels)
+    untranslated = float((metrics.classify(judges["sk_test"]).argmax(1) == judges["sk_test_labels"]).mean())
+    assert row["B>A kept"] == pytest.approx(untranslated)
+    assert row["B>A MNIST-like"] <= 0.05 and row["A>B sk-like"] <= 0.05
+    assert row["A>B kept (course)"] == pytest.approx(float((metrics.classify(mnist_test).argmax(1) == labels).mean()))
+    assert row["cycle err A"] == 0.0 and row["cycle err B"] == 0.0
+    np.testing.assert_array_equal(outputs["to_mnist"], judges["sk_test"])
