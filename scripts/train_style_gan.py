@@ -3,6 +3,7 @@ StyleGAN's R1 penalty, score it and (with --replace) ship it if it is better tha
 
     python scripts/train_style_gan.py                         # 640,000 images into runs/style_gan_long (resumes)
     python scripts/train_style_gan.py --images 1280000        # continue the same run to 1.28 million
+    python scripts/train_style_gan.py --minutes 30            # ... or stop after 30 minutes of this call
     python scripts/train_style_gan.py --replace               # ... and replace the shipped file if it is better
 
 Notebook 08's networks and recipe (``style.build_style_generator`` with mapping network, truncation layer, AdaIN and
@@ -40,7 +41,9 @@ def scores(generator):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--images", type=int, default=640_000, help="training images in total (default 640,000)")
-    parser.add_argument("--r1-gamma", type=float, default=1.0, help="R1 weight γ (the loss adds γ/2·R1; 0: off)")
+    parser.add_argument("--minutes", type=float, default=None, help="also stop after this many minutes (resumable)")
+    parser.add_argument("--r1-gamma", type=float, default=10.0, help="R1 weight γ (the loss adds γ/2·R1; 0: off; "
+                                                                    "default 10, StyleGAN's)")
     parser.add_argument("--g-filters", type=int, nargs=3, default=(64, 32, 16), help="G channels at 7, 14, 28 px")
     parser.add_argument("--d-filters", type=int, nargs=3, default=(16, 32, 64), help="D channels at 28, 14, 7 px")
     parser.add_argument("--seed", type=int, default=0)
@@ -75,13 +78,15 @@ def main():
         seconds = None
         if not args.score_only:
             began = time.perf_counter()
-            trainer.fit(x_train, iterations=args.images // BATCH_SIZE, batch_size=BATCH_SIZE, callbacks=[ProgressBar()])
+            trainer.fit(x_train, iterations=args.images // BATCH_SIZE, minutes=args.minutes, batch_size=BATCH_SIZE,
+                        callbacks=[ProgressBar()])
             seconds = time.perf_counter() - began
         done = int(trainer.iteration.numpy())
         if not done:
             raise SystemExit(f"{relative(args.out)} holds no training: run without --score-only first.")
         path = save_generator(trainer.sampling_generator, args.out / "style_gan.keras")
-    report = {"command": f"python scripts/train_style_gan.py --images {args.images} --r1-gamma {args.r1_gamma:g} "
+    minutes = f" --minutes {args.minutes:g}" if args.minutes else ""
+    report = {"command": f"python scripts/train_style_gan.py --images {args.images}{minutes} --r1-gamma {args.r1_gamma:g} "
                          f"--g-filters {' '.join(map(str, args.g_filters))} --d-filters {' '.join(map(str, args.d_filters))}",
               "training_seconds_this_call": None if seconds is None else round(seconds), "iterations": done,
               "images_seen": done * BATCH_SIZE, **scores(load_generator(path))}
