@@ -4,6 +4,7 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
@@ -171,3 +172,34 @@ def test_package_source_printed_in_a_lesson_is_the_code_as_committed():
                     stale.append(f"{notebook.name} cell {index}: {name}")
     assert printed >= 10, printed                       # the check found the printed sources
     assert not stale, f"printed source differs from the package now (re-run the notebook or restore it): {stale}"
+
+
+def test_shrink_outputs_recompresses_pngs_without_changing_a_pixel():
+    """Opaque grey figures become one grey channel, opaque colour figures lose the alpha channel, a figure with
+    transparency keeps it: each read back as RGBA is identical to the original, and no output grows."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    so = _shrink_outputs()
+    rng = np.random.default_rng(0)
+    grey = np.repeat(rng.integers(0, 256, (40, 50, 1), dtype=np.uint8), 3, axis=2)
+    colour = rng.integers(0, 256, (40, 50, 3), dtype=np.uint8)
+    images = {"grey": np.dstack([grey, np.full((40, 50), 255, np.uint8)]),
+              "colour": np.dstack([colour, np.full((40, 50), 255, np.uint8)]),
+              "transparent": np.dstack([colour, rng.integers(0, 256, (40, 50), dtype=np.uint8)])}
+
+    def png(array):
+        buffer = io.BytesIO()
+        Image.fromarray(array, "RGBA").save(buffer, format="PNG", compress_level=1)
+        return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+    nb = {"cells": [{"cell_type": "code", "outputs": [{"output_type": "display_data", "data": {"image/png": png(a)}}
+                                                      for a in images.values()]}]}
+    before, after = so.shrink_pngs(nb)
+    assert after <= before
+    for (name, array), out in zip(images.items(), nb["cells"][0]["outputs"]):
+        image = Image.open(io.BytesIO(base64.b64decode(out["data"]["image/png"])))
+        assert image.mode == {"grey": "L", "colour": "RGB", "transparent": "RGBA"}[name]
+        np.testing.assert_array_equal(np.asarray(image.convert("RGBA")), array)
