@@ -53,3 +53,14 @@ def train_with_cli(arguments, out, root):
     print(" ".join(command[1:]), flush=True)
     subprocess.run(command, cwd=root, check=True)
     return time.perf_counter() - began
+
+
+def add_run_arguments(parser, out, replace_help):
+    """The options every training script shares: ``--seed``, ``--out`` (its resumable run folder, default ``out``),
+    ``--replace`` (ship the result if it qualifies) and ``--score-only`` (score the run folder, train nothing)."""
+    from pathlib import Path
+
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=out, help="run folder (an interrupted call resumes from it)")
+    parser.add_argument("--replace", action="store_true", help=replace_help)
+    parser.add_argument("--score-only", action="store_true", help="score the run folder's model, train nothing")

@@ -19,6 +19,8 @@ import json
 import time
 from pathlib import Path
 
+from shipping import add_run_arguments
+
 ROOT = Path(__file__).resolve().parent.parent
 BATCH_SIZE, N_TEST = 16, 2_000
 SHIPPED = ("cyclegan_sklearn_to_mnist.keras", "cyclegan_mnist_to_sklearn.keras")
@@ -28,10 +30,7 @@ TRAINING_RECORD = "cyclegan_training.json"
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--iterations", type=int, default=6_000, help="total iterations (default 6,000)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=ROOT / "runs" / "cyclegan_long")
-    parser.add_argument("--replace", action="store_true", help="replace the shipped translators if this pair is better")
-    parser.add_argument("--score-only", action="store_true", help="score the run folder's translators, train nothing")
+    add_run_arguments(parser, ROOT / "runs" / "cyclegan_long", "replace the shipped translators if this pair is better")
     args = parser.parse_args()
     if args.iterations < 1:
         parser.error("--iterations must be at least 1")

@@ -15,7 +15,7 @@ import argparse
 import json
 from pathlib import Path
 
-from shipping import score_and_ship, train_with_cli
+from shipping import add_run_arguments, score_and_ship, train_with_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 MIN_CONFIDENCE = 0.9
@@ -25,11 +25,8 @@ BATCH_SIZE = 32   # RECIPES["dcgan"].batch_size
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--images", type=int, default=600_000, help="training images in total (default 600,000)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=ROOT / "runs" / "dcgan_long")
-    parser.add_argument("--replace", action="store_true",
-                        help="replace data/pretrained/dcgan.keras if the bar is met and it improves on it")
-    parser.add_argument("--score-only", action="store_true", help="score the run folder's generator, train nothing")
+    add_run_arguments(parser, ROOT / "runs" / "dcgan_long",
+                      "replace data/pretrained/dcgan.keras if the bar is met and it improves on it")
     args = parser.parse_args()
     if args.images < BATCH_SIZE:
         parser.error(f"--images must be at least one batch ({BATCH_SIZE})")

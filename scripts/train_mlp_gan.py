@@ -14,6 +14,8 @@ import argparse
 import time
 from pathlib import Path
 
+from shipping import add_run_arguments, score_and_ship
+
 ROOT = Path(__file__).resolve().parent.parent
 MIN_CONFIDENCE = 0.8
 BATCH_SIZE, LEARNING_RATE, BETA_1 = 128, 2e-4, 0.5   # 01's parameters cell
@@ -22,10 +24,7 @@ BATCH_SIZE, LEARNING_RATE, BETA_1 = 128, 2e-4, 0.5   # 01's parameters cell
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--epochs", type=int, default=50, help="total epochs (default 50, as the shipped file)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=ROOT / "runs" / "01_mlp_gan_long")
-    parser.add_argument("--replace", action="store_true", help="copy to data/pretrained/mlp_gan.keras if the bar is met")
-    parser.add_argument("--score-only", action="store_true", help="score the run folder's generator, train nothing")
+    add_run_arguments(parser, ROOT / "runs" / "01_mlp_gan_long", "copy to data/pretrained/mlp_gan.keras if the bar is met")
     args = parser.parse_args()
     if args.epochs < 1:
         parser.error("--epochs must be at least 1")
@@ -39,7 +38,6 @@ def main():
     from gan_utils.sampling import save_generator
     from gan_utils.train import GANSteps
     from gan_utils.trainer import Trainer
-    from shipping import score_and_ship
 
     out = args.out.resolve()
     seconds = None

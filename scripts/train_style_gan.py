@@ -20,6 +20,8 @@ import json
 import time
 from pathlib import Path
 
+from shipping import add_run_arguments
+
 ROOT = Path(__file__).resolve().parent.parent
 BATCH_SIZE, N_PR = 64, 5_000
 
@@ -46,10 +48,7 @@ def main():
                                                                     "default 10, StyleGAN's)")
     parser.add_argument("--g-filters", type=int, nargs=3, default=(64, 32, 16), help="G channels at 7, 14, 28 px")
     parser.add_argument("--d-filters", type=int, nargs=3, default=(16, 32, 64), help="D channels at 28, 14, 7 px")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=ROOT / "runs" / "style_gan_long")
-    parser.add_argument("--replace", action="store_true", help="replace data/pretrained/style_gan.keras if better")
-    parser.add_argument("--score-only", action="store_true", help="score the run folder's generator, train nothing")
+    add_run_arguments(parser, ROOT / "runs" / "style_gan_long", "replace data/pretrained/style_gan.keras if better")
     args = parser.parse_args()
     if args.images < BATCH_SIZE or args.r1_gamma < 0:
         parser.error("--images must be at least one batch (64) and --r1-gamma >= 0")
