@@ -87,8 +87,8 @@ class GANSteps(Steps):
             raise ValueError(f"r1_gamma must be a number >= 0 (StyleGAN uses 10; 0 turns R1 off), got {r1_gamma!r}.")
         self.r1_gamma = float(r1_gamma)
         if simultaneous and (clip_value is not None or gp_weight or r1_gamma):
-            raise ValueError("simultaneous updates are for k = 1 GANs without a penalty; WGANs and R1 need separate "
-                             "discriminator steps (simultaneous=False).")
+            raise ValueError("simultaneous updates are for k = 1 GANs without a penalty: WGANs need separate critic steps "
+                             "and R1 separate discriminator steps (simultaneous=False).")
         self.simultaneous = simultaneous
         self.conditional = is_conditional(generator)
         if self.conditional != is_conditional(discriminator):
