@@ -87,15 +87,6 @@ def baselines(task):
             for name, images in (("input (no model)", source), ("target digits", targets))]
 
 
-def rescore_sharpness(rows):
-    """Sharpness of stored rows from their stored spectra (against the target digits' spectrum)."""
-    power = target_power()
-    radii = np.arange(len(power))
-    for r in rows:
-        r["sharpness"] = float(np.sum(np.array(r["spectrum"])[radii >= HIGH]) / power[radii >= HIGH].sum())
-    return rows
-
-
 def table(rows):
     columns = ("agreement", "confidence", "frechet", "L1", "PSNR", "sharpness")
     print(f"{'task':>9} {'arm':>26} {'its':>6}" + "".join(f"{c:>11}" for c in columns))
@@ -114,7 +105,6 @@ def main():
     parser.add_argument("--table", action="store_true", help="print the stored table, train nothing")
     args = parser.parse_args()
     stored = json.loads(args.out.read_text()) if args.out.exists() else []
-    stored = [r for r in rescore_sharpness(stored) if r["arm"] != "real digits"]
     if not args.table:
         for task in args.tasks:
             new = baselines(task)

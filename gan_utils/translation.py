@@ -19,6 +19,8 @@ trained generator with its source preprocessing into one model that takes source
 size: what ``data/pretrained/pix2pix_*.keras`` and ``cyclegan_sklearn_to_mnist.keras`` hold and what
 ``python -m gan_utils translate`` runs.
 """
+import math
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -358,7 +360,7 @@ def train_domain_classifier(mnist, sklearn_framed, steps=600, seed=0):
                                   layers.GlobalAveragePooling2D(),
                                   layers.Dense(1, activation="sigmoid")], name="domain_classifier")
         model.compile(keras.optimizers.Adam(1e-3), "binary_crossentropy")
-        epochs = -(-steps // -(-len(x) // 64))
+        epochs = math.ceil(steps / math.ceil(len(x) / 64))   # whole epochs of batches of 64, >= steps batches
         model.fit(x, y, sample_weight=weights, batch_size=64, epochs=epochs, shuffle=True, verbose=0)
     return model
 
