@@ -226,6 +226,40 @@ def build_infogan_discriminator(input_shape=IMAGE_SHAPE, num_categories=NUM_CATE
     return keras.Model(image, [logit, cat_logits, cont_mean], name=name)
 
 
+def build_chen_generator(noise_dim=NOISE_DIM, num_categories=NUM_CATEGORIES, num_continuous=NUM_CONTINUOUS,
+                         name="infogan_generator"):
+    """Chen et al.'s MNIST generator (their Table 1 and reference code): [z | c1 one-hot | c2, c3] -> FC 1024 ->
+    BN -> ReLU -> FC 7·7·128 -> BN -> ReLU -> 4×4 transposed conv 64, stride 2 -> BN -> ReLU -> 4×4 transposed
+    conv 1, stride 2 -> (28, 28, 1), tanh (their sigmoid, in the course's [-1, 1]). Stamped "infogan" (``kinds``)."""
+    latent = keras.Input((noise_dim + num_categories + num_continuous,), name="z_and_codes")
+    x = layers.ReLU()(layers.BatchNormalization()(layers.Dense(1024, use_bias=False)(latent)))
+    x = layers.ReLU()(layers.BatchNormalization()(layers.Dense(7 * 7 * 128, use_bias=False)(x)))
+    x = layers.Reshape((7, 7, 128))(x)
+    x = layers.ReLU()(layers.BatchNormalization()(layers.Conv2DTranspose(64, 4, strides=2, padding="same",
+                                                                         use_bias=False)(x)))
+    image = layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="tanh", dtype="float32")(x)
+    return _as_infogan(keras.Model(latent, image, name=name), num_categories, num_continuous)
+
+
+def build_chen_discriminator(num_categories=NUM_CATEGORIES, num_continuous=NUM_CONTINUOUS, leak=0.1,
+                             name="infogan_discriminator"):
+    """Chen et al.'s MNIST discriminator and Q (Table 1): image -> 4×4 conv 64, stride 2 -> LReLU -> 4×4 conv 128,
+    stride 2 -> BN -> LReLU -> FC 1024 -> BN -> LReLU ("features", shared) -> the real/fake logit; and Q: FC 128 ->
+    BN -> LReLU -> ``cat_logits`` (K) and ``cont_mean`` (C). Same three outputs as ``build_infogan_discriminator``."""
+    image = keras.Input(IMAGE_SHAPE, name="image")
+    x = layers.LeakyReLU(leak)(layers.Conv2D(64, 4, strides=2, padding="same")(image))
+    x = layers.LeakyReLU(leak)(layers.BatchNormalization()(layers.Conv2D(128, 4, strides=2, padding="same",
+                                                                         use_bias=False)(x)))
+    x = layers.Dense(1024, use_bias=False)(layers.Flatten()(x))
+    features = layers.LeakyReLU(leak, name="features")(layers.BatchNormalization()(x))
+    logit = layers.Dense(1, dtype="float32", name="logit")(features)
+    q = layers.Dense(128, use_bias=False, name="q_hidden")(features)
+    q = layers.LeakyReLU(leak)(layers.BatchNormalization()(q))
+    cat_logits = layers.Dense(num_categories, dtype="float32", name="cat_logits")(q)
+    cont_mean = layers.Dense(num_continuous, dtype="float32", name="cont_mean")(q)
+    return keras.Model(image, [logit, cat_logits, cont_mean], name=name)
+
+
 class InfoGANSteps(GANSteps):
     """``GANSteps`` for InfoGAN: a single-input generator of [z | c1 one-hot | c2..] and a discriminator with
     outputs ``[logit, cat_logits, cont_mean]`` (``build_infogan_discriminator``).
@@ -322,3 +356,37 @@ class InfoGANSteps(GANSteps):
         variables = self.generator.trainable_variables
         grads = apply_gradients_of(tape, total, variables, self.g_optimizer)
         return {"g_loss": g_loss, "g_info_loss": info, "g_grad_norm": self._grad_norm(grads, self.g_optimizer)}
+
+
+def code_agreement(generator, samples_per_code=1_000, seed=0, num_categories=NUM_CATEGORIES):
+    """How well the categorical code c1 of an InfoGAN ``generator`` picks digits, read by the course classifier:
+    ``samples_per_code`` samples per value of c1 (random z and continuous codes, NumPy seed ``seed + 50``).
+
+    Returns ``counts`` (K, 10: code k -> digits read), ``mapping`` (each code's most frequent digit), ``agreement``
+    (share of samples showing their code's most frequent digit), ``one_to_one`` (the same with one digit per code,
+    the best such assignment by the Hungarian method: the unsupervised accuracy Chen et al. report as 5 % error),
+    ``distinct`` (how many different digits the codes' majorities name) and ``confidence`` (the classifier's mean
+    top probability). 09_control_and_inference.ipynb, scripts/train_infogan.py."""
+    from scipy.optimize import linear_sum_assignment
+
+    from gan_utils import data, metrics
+
+    if isinstance(samples_per_code, bool) or int(samples_per_code) != samples_per_code or samples_per_code < 1:
+        raise ValueError(f"samples_per_code must be a positive integer, got {samples_per_code!r}.")
+    kind = model_kind(generator)
+    num_continuous = int(kind.get("num_continuous", NUM_CONTINUOUS))
+    noise_dim = int(generator.inputs[0].shape[-1]) - num_categories - num_continuous
+    rng = np.random.default_rng(seed + 50)
+    codes = np.repeat(np.arange(num_categories), int(samples_per_code))
+    z = rng.normal(size=(len(codes), noise_dim)).astype("float32")
+    continuous = rng.uniform(-1, 1, size=(len(codes), num_continuous)).astype("float32")
+    latent = latent_with_codes(z, codes, continuous, num_categories)
+    images = data.to_uint8(generator.predict(latent, batch_size=1000, verbose=0))
+    probs = metrics.classify(images)
+    read = probs.argmax(axis=1)
+    counts = np.array([np.bincount(read[codes == k], minlength=10) for k in range(num_categories)])
+    mapping = counts.argmax(axis=1)
+    rows, digits = linear_sum_assignment(-counts)
+    return {"counts": counts, "mapping": mapping, "agreement": float(np.mean(read == mapping[codes])),
+            "one_to_one": float(counts[rows, digits].sum() / len(codes)), "distinct": len(set(mapping.tolist())),
+            "confidence": float(probs.max(axis=1).mean()), "images": images, "codes": codes, "continuous": continuous}

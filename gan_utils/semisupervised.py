@@ -116,6 +116,90 @@ def build_baseline_classifier(input_shape=IMAGE_SHAPE, num_classes=NUM_CLASSES, 
     return _classifier(input_shape, num_classes, filters, kernel_size, dropout, hidden, input_noise, name)
 
 
+@keras.saving.register_keras_serializable(package="gan_utils")
+class WeightNormDense(layers.Layer):
+    """A dense layer with weight normalisation (Salimans & Kingma 2016): W = g · V / ‖V‖ column by column, so the
+    direction V and the length g of each unit's weights are separate parameters. ``train_scale=False`` keeps g fixed
+    after ``data_dependent_init`` (the semi-supervised MNIST discriminator's hidden layers), True trains it (its last
+    layer and the generator's output layer). V starts N(0, 0.1²), g at 1, b at 0."""
+
+    def __init__(self, units, activation=None, train_scale=False, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(units, bool) or int(units) != units or units < 1:
+            raise ValueError(f"units must be a positive integer, got {units!r}.")
+        self.units, self.train_scale = int(units), bool(train_scale)
+        self.activation = keras.activations.get(activation)
+
+    def build(self, input_shape):
+        self.v = self.add_weight(shape=(int(input_shape[-1]), self.units), name="v",
+                                 initializer=keras.initializers.RandomNormal(stddev=0.1))
+        self.g = self.add_weight(shape=(self.units,), name="g", initializer="ones", trainable=self.train_scale)
+        self.b = self.add_weight(shape=(self.units,), name="b", initializer="zeros")
+
+    def pre_activation(self, x):
+        v = keras.ops.cast(self.v, x.dtype)
+        w = v * keras.ops.cast(self.g, x.dtype) / keras.ops.sqrt(keras.ops.sum(keras.ops.square(v), axis=0) + 1e-12)
+        return keras.ops.matmul(x, w)
+
+    def call(self, x):
+        return self.activation(self.pre_activation(x) + keras.ops.cast(self.b, x.dtype))
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units, "train_scale": self.train_scale,
+                "activation": keras.activations.serialize(self.activation)}
+
+
+def data_dependent_init(model, batch):
+    """Salimans & Kingma's initialisation of every ``WeightNormDense`` of ``model``, first to last: on ``batch``, with
+    the model's training-time noise on (as in Salimans et al.'s code), each unit's pre-activation gets mean 0 and
+    standard deviation 1 (g ← g / std, b ← −mean / std). The noise then keeps its intended share of each layer's
+    output. Run once on a few hundred training images before the first step."""
+    batch = keras.ops.convert_to_tensor(batch)
+    done = 0
+    for layer in model.layers:
+        if isinstance(layer, WeightNormDense):
+            inputs = keras.Model(model.inputs, layer.input)(batch, training=True)
+            t = np.asarray(layer.pre_activation(keras.ops.cast(inputs, "float32")), "float64")
+            mean, std = t.mean(axis=0), t.std(axis=0) + 1e-8
+            layer.g.assign((np.asarray(layer.g) / std).astype("float32"))
+            layer.b.assign((-mean / std).astype("float32"))
+            done += 1
+    if not done:
+        raise ValueError(f"{model.name} has no WeightNormDense layer to initialise.")
+    return done
+
+
+def build_salimans_discriminator(num_classes=NUM_CLASSES, hidden=(1000, 500, 250, 250, 250), input_noise=0.3,
+                                 hidden_noise=0.5, name="salimans_discriminator"):
+    """Salimans et al.'s MNIST discriminator (their train_mnist_feature_matching): images in [-1, 1] rescaled to
+    [0, 1] as in their code, Gaussian noise (std ``input_noise``) on the pixels, five weight-normalised ReLU layers
+    (1000, 500, 250, 250, 250) each followed by Gaussian noise (std ``hidden_noise``), and a weight-normalised output
+    layer of K class logits (float32) with a trainable scale. The last hidden layer is named "features" (what
+    feature matching matches). The noise acts only while training."""
+    image = keras.Input(IMAGE_SHAPE, name="image")
+    x = layers.Flatten()(layers.Rescaling(0.5, offset=0.5)(image))
+    x = layers.GaussianNoise(input_noise)(x) if input_noise else x
+    for i, units in enumerate(hidden):
+        last = i == len(hidden) - 1
+        x = WeightNormDense(units, "relu", name="features" if last else f"dense_{i}")(x)
+        x = layers.GaussianNoise(hidden_noise)(x) if hidden_noise else x
+    logits = WeightNormDense(num_classes, None, train_scale=True, dtype="float32", name="class_logits")(x)
+    return keras.Model(image, logits, name=name)
+
+
+def build_salimans_generator(latent_dim=100, hidden=(500, 500), name="salimans_generator"):
+    """Salimans et al.'s MNIST generator: z → [Dense → batch norm (no scale) → softplus] × 2 (500 units) →
+    weight-normalised Dense 784 with a sigmoid (trainable scale), mapped to [-1, 1] and shaped (28, 28, 1)."""
+    z = keras.Input((latent_dim,), name="z")
+    x = z
+    for units in hidden:
+        x = layers.Dense(units, use_bias=False)(x)
+        x = layers.Activation("softplus")(layers.BatchNormalization(scale=False, epsilon=1e-6)(x))
+    x = WeightNormDense(int(np.prod(IMAGE_SHAPE)), "sigmoid", train_scale=True, dtype="float32")(x)
+    image = layers.Reshape(IMAGE_SHAPE)(layers.Rescaling(2.0, offset=-1.0)(x))
+    return keras.Model(z, image, name=name)
+
+
 def balanced_labeled_indices(labels, per_class=10, seed=0, num_classes=NUM_CLASSES):
     """Indices (sorted, int64) of ``per_class`` examples of each class, drawn without replacement with ``seed``:
     the 10 x 10 = 100 labeled digits of the comparison. The other indices are the unlabeled pool."""

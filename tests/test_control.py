@@ -424,3 +424,117 @@ def test_mlp_bodies_for_a_cpu_have_the_named_features_layer():
     assert c.get_layer("features").output.shape[-1] == 16 and tuple(c.output.shape) == (None, 10)
     b = semisupervised.build_baseline_classifier(filters=(), hidden=(32, 16), input_noise=0.3)
     assert [w.shape for w in b.weights] == [w.shape for w in c.weights]
+
+
+# -- the papers' networks: Salimans et al.'s semi-supervised MLP, Chen et al.'s InfoGAN -------------------------------
+
+def test_weight_norm_dense_matches_numpy_and_its_gradient_matches_finite_differences():
+    from gan_utils.semisupervised import WeightNormDense
+
+    reseed(0)
+    layer = WeightNormDense(3, "relu", train_scale=True, dtype="float32")  # the math; any policy elsewhere
+    x = np.random.default_rng(1).normal(size=(4, 5)).astype("float32")
+    y = layer(x).numpy()
+    v, g, b = (np.asarray(w, "float64") for w in (layer.v, layer.g, layer.b))
+    layer.g.assign([0.5, 2.0, 1.5])
+    layer.b.assign([0.1, -0.2, 0.3])
+    v, g, b = (np.asarray(w, "float64") for w in (layer.v, layer.g, layer.b))
+    expected = np.maximum(x @ (v * g / np.linalg.norm(v, axis=0)) + b, 0)
+    np.testing.assert_allclose(layer(x).numpy(), expected, rtol=1e-5, atol=1e-6)
+    assert y.shape == (4, 3)
+    # scaling V changes nothing (only its direction counts); g scales each unit's pre-activation
+    layer.v.assign(layer.v * 7.0)
+    np.testing.assert_allclose(layer(x).numpy(), expected, rtol=1e-5, atol=1e-6)
+    # gradient with respect to g against central differences of the NumPy form (linear layer: no kink)
+    linear = WeightNormDense(2, None, train_scale=True, dtype="float32")
+    linear(x)
+    with tf.GradientTape() as tape:
+        out = tf.reduce_sum(tf.square(linear(x)))
+    grad = tape.gradient(out, linear.g).numpy()
+    v, g, b = (np.asarray(w, "float64") for w in (linear.v, linear.g, linear.b))
+
+    def f(gg):
+        return np.sum((x @ (v * gg / np.linalg.norm(v, axis=0)) + b) ** 2)
+
+    numeric = [(f(g + e) - f(g - e)) / 2e-4 for e in np.eye(2) * 1e-4]
+    np.testing.assert_allclose(grad, numeric, rtol=1e-3)
+    assert not layer.trainable_weights[1] is None and WeightNormDense(2).units == 2
+    with pytest.raises(ValueError, match="units must be a positive integer"):
+        WeightNormDense(0)
+
+
+def test_data_dependent_init_gives_unit_pre_activations_and_the_paper_networks_shapes(tmp_path):
+    from gan_utils.semisupervised import (WeightNormDense, build_salimans_discriminator, build_salimans_generator,
+                                          data_dependent_init)
+
+    reseed(0)
+    quiet, g = build_salimans_discriminator(input_noise=0.0, hidden_noise=0.0), build_salimans_generator()
+    batch = np.random.default_rng(0).uniform(-1, 1, size=(256, 28, 28, 1)).astype("float32")
+    assert data_dependent_init(quiet, batch) == 6  # five hidden layers and the output layer
+    first = next(layer for layer in quiet.layers if isinstance(layer, WeightNormDense))
+    flat = (batch.reshape(256, -1) + 1) / 2      # the model's own rescaling to [0, 1]
+    t = first.pre_activation(tf.constant(flat)).numpy() + np.asarray(first.b)
+    np.testing.assert_allclose(t.mean(axis=0), 0, atol=2e-3)
+    np.testing.assert_allclose(t.std(axis=0), 1, atol=1e-3)
+    # with the training noise on (the default network), the init sees the noise: smaller scales than without it
+    d = build_salimans_discriminator()
+    d.set_weights([w for w in quiet.get_weights()])
+    d.get_layer("features").g.assign(np.ones(250, "float32"))
+    for layer in d.layers:
+        if isinstance(layer, WeightNormDense):
+            layer.g.assign(np.ones(layer.units, "float32"))
+    data_dependent_init(d, batch)
+    assert np.mean(np.asarray(d.get_layer("features").g)) < np.mean(np.asarray(quiet.get_layer("features").g))
+    assert d(batch[:3]).shape == (3, 10) and d.get_layer("features").output.shape[-1] == 250
+    images = g(np.zeros((2, 100), "float32"), training=False).numpy()
+    assert images.shape == (2, 28, 28, 1) and images.min() >= -1 and images.max() <= 1
+    # noise acts only in training: evaluation is deterministic
+    np.testing.assert_array_equal(d(batch[:3], training=False).numpy(), d(batch[:3], training=False).numpy())
+    assert not np.allclose(d(batch[:3], training=True).numpy(), d(batch[:3], training=False).numpy())
+    d.save(tmp_path / "d.keras")
+    again = keras.models.load_model(tmp_path / "d.keras")
+    np.testing.assert_allclose(again(batch[:3]).numpy(), d(batch[:3]).numpy(), rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError, match="no WeightNormDense"):
+        data_dependent_init(keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)]), np.zeros((4, 3), "float32"))
+
+
+def test_chen_infogan_networks_train_a_step_and_are_stamped_infogan():
+    from gan_utils.infogan import build_chen_discriminator, build_chen_generator, is_infogan_generator
+
+    reseed(0)
+    g, d = build_chen_generator(), build_chen_discriminator()
+    assert is_infogan_generator(g) and g.inputs[0].shape[-1] == INFOGAN_LATENT_DIM
+    outs = d(np.zeros((2, 28, 28, 1), "float32"))
+    assert [tuple(o.shape) for o in outs] == [(2, 1), (2, 10), (2, 2)]
+    steps = InfoGANSteps(g, d, keras.optimizers.Adam(1e-3, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5),
+                         cont_weight=1.0)
+    logs = steps.d_step(tf.zeros((4, 28, 28, 1)))
+    assert np.isfinite(float(logs["d_info_loss"])) and np.isfinite(float(steps.g_step(4)["g_loss"]))
+
+
+def test_code_agreement_reads_a_generator_that_draws_one_real_digit_per_code():
+    """A stand-in InfoGAN whose code k draws a real test digit of class perm[k]: one-to-one 1, mapping = perm;
+    with every code drawing the same digit, one-to-one 0.1 and one distinct digit."""
+    from gan_utils import data
+    from gan_utils.infogan import NOISE_DIM, _as_infogan, code_agreement
+
+    x_test, y_test = data.load_mnist(split="test")
+    perm = np.array([3, 1, 4, 0, 5, 9, 2, 6, 8, 7])
+
+    def stand_in(digits):
+        images = data.to_model_range(np.stack([x_test[np.flatnonzero(y_test == k)[0]] for k in digits]))
+        latent = keras.Input((INFOGAN_LATENT_DIM,))
+        one_hot = keras.layers.Lambda(lambda t: t[:, NOISE_DIM:NOISE_DIM + 10])(latent)
+        dense = keras.layers.Dense(784, use_bias=False)
+        out = keras.layers.Reshape((28, 28, 1))(dense(one_hot))
+        model = keras.Model(latent, out)
+        dense.set_weights([images.reshape(10, 784)])
+        return _as_infogan(model, 10, 2)
+
+    result = code_agreement(stand_in(perm), samples_per_code=5)
+    assert result["one_to_one"] == 1.0 and result["mapping"].tolist() == perm.tolist() and result["distinct"] == 10
+    collapsed = code_agreement(stand_in([7] * 10), samples_per_code=5)
+    assert collapsed["one_to_one"] == pytest.approx(0.1) and collapsed["distinct"] == 1
+    assert collapsed["agreement"] == 1.0  # majority agreement alone would hide the collapse
+    with pytest.raises(ValueError, match="samples_per_code"):
+        code_agreement(stand_in(perm), samples_per_code=0)

@@ -170,3 +170,25 @@ def test_the_score_path_from_statistics_equals_frechet_distance():
     assert metrics._frechet_from_statistics(*metrics.feature_statistics(a), *metrics.feature_statistics(b)) == \
         pytest.approx(metrics.frechet_distance(a, b), rel=1e-12)
     assert metrics.frechet_distance(a, b) > 1.0
+
+
+def test_mmd_two_sample_test_golden_value_and_its_decisions():
+    from gan_utils.metrics import mmd_two_sample_test
+
+    a = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 2.0]])
+    b = np.array([[3.0, 1.0], [2.0, 2.0]])
+    result = mmd_two_sample_test(a, b, n_permutations=5)
+    pooled = np.concatenate([a, b])
+    d2 = ((pooled[:, None] - pooled[None]) ** 2).sum(-1)
+    h = np.sqrt(np.median(d2[np.triu_indices(5, 1)]))
+    k = np.exp(-d2 / (2 * h ** 2))
+    naive = (sum(k[i, j] for i in range(3) for j in range(3) if i != j) / 6
+             + sum(k[i, j] for i in range(3, 5) for j in range(3, 5) if i != j) / 2
+             - 2 * np.mean(k[:3, 3:]))
+    assert result["bandwidth"] == pytest.approx(h) and result["mmd2"] == pytest.approx(naive)
+    rng = np.random.default_rng(0)
+    same = mmd_two_sample_test(rng.normal(size=(300, 2)), rng.normal(size=(300, 2)), n_permutations=100)
+    shifted = mmd_two_sample_test(rng.normal(size=(300, 2)), rng.normal(size=(300, 2)) + [0.5, 0], n_permutations=100)
+    assert same["p_value"] > 0.05 and shifted["p_value"] == pytest.approx(1 / 101)
+    with pytest.raises(ValueError, match="same number of columns"):
+        mmd_two_sample_test(np.zeros((5, 2)), np.zeros((5, 3)))
