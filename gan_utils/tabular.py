@@ -122,9 +122,59 @@ class ModeSpecificNormalizer:
         return x
 
 
+class GaussianQuantileNormalizer:
+    """Each column through its own empirical quantiles to a standard normal score (scikit-learn's
+    ``QuantileTransformer(output_distribution="normal")``, as TabDDPM, Kotelnikov et al. 2023, prepares numerical
+    columns): every marginal becomes N(0, 1), skewed or multi-modal as it was, so what is left for the GAN to learn
+    is how the columns move together. ``inverse_transform`` maps scores back through the same quantiles (values stay
+    inside each column's training range). ``segments`` is one "normal" segment, read by ``SegmentActivation``.
+    10_beyond_images.ipynb."""
+
+    def __init__(self, seed=0):
+        self.seed, self.transformer = seed, None
+
+    def fit(self, x):
+        from sklearn.preprocessing import QuantileTransformer
+
+        x = ModeSpecificNormalizer._check(x)
+        self.transformer = QuantileTransformer(n_quantiles=min(1000, len(x)), output_distribution="normal",
+                                               random_state=self.seed).fit(x)
+        self.n_columns = x.shape[1]
+        return self
+
+    @property
+    def segments(self):
+        self._check_fitted()
+        return [("normal", self.n_columns)]
+
+    @property
+    def width(self):
+        self._check_fitted()
+        return self.n_columns
+
+    def transform(self, x):
+        self._check_fitted()
+        x = ModeSpecificNormalizer._check(x)
+        if x.shape[1] != self.n_columns:
+            raise ValueError(f"the normaliser was fitted on {self.n_columns} columns, this table has {x.shape[1]}.")
+        return self.transformer.transform(x).astype("float32")
+
+    def inverse_transform(self, rows):
+        self._check_fitted()
+        rows = np.asarray(rows, "float64")
+        if rows.ndim != 2 or rows.shape[1] != self.n_columns:
+            raise ValueError(f"rows must have shape (N, {self.n_columns}), got {rows.shape}.")
+        return self.transformer.inverse_transform(np.clip(rows, -5.2, 5.2))  # the transformer's own score range
+
+    def _check_fitted(self):
+        if self.transformer is None:
+            raise RuntimeError("call fit(X) first.")
+
+
 @keras.saving.register_keras_serializable(package="gan_utils")
 class SegmentActivation(layers.Layer):
-    """tanh on each α, softmax on each β of a row laid out as ``segments``."""
+    """tanh on each α, softmax on each β, nothing on a "normal" segment (``GaussianQuantileNormalizer``'s
+    columns, unbounded scores), of a row laid out as ``segments``."""
 
     def __init__(self, segments, **kwargs):
         super().__init__(**kwargs)
@@ -134,7 +184,10 @@ class SegmentActivation(layers.Layer):
         parts, start = [], 0
         for kind, width in self.segments:
             piece = x[:, start:start + width]
-            parts.append(tf.tanh(piece) if kind == "alpha" else tf.nn.softmax(piece, axis=-1))
+            if kind == "normal":
+                parts.append(piece)
+            else:
+                parts.append(tf.tanh(piece) if kind == "alpha" else tf.nn.softmax(piece, axis=-1))
             start += width
         return tf.concat(parts, axis=-1)
 
@@ -142,12 +195,17 @@ class SegmentActivation(layers.Layer):
         return {**super().get_config(), "segments": self.segments}
 
 
-def build_tabular_generator(segments, latent_dim=32, num_classes=2, hidden=(128, 128), name="tabular_generator"):
-    """G([z, class]): an MLP with BatchNorm, ending in ``SegmentActivation``; rows of width Σ segment widths."""
+def build_tabular_generator(segments, latent_dim=32, num_classes=2, hidden=(128, 128), activation="leaky_relu",
+                            name="tabular_generator"):
+    """G([z, class]): an MLP with BatchNorm and ``activation`` ("leaky_relu" (0.2) or "relu", CTGAN's), ending in
+    ``SegmentActivation``; rows of width Σ segment widths."""
+    if activation not in ("leaky_relu", "relu"):
+        raise ValueError(f"activation must be 'leaky_relu' or 'relu', not {activation!r}.")
     z, label = keras.Input((latent_dim,), name="z"), keras.Input((), dtype="int32", name="label")
     x = layers.Concatenate()([z, layers.Embedding(num_classes, 8)(label)])
     for units in hidden:
-        x = layers.LeakyReLU(0.2)(layers.BatchNormalization()(layers.Dense(units)(x)))
+        x = layers.BatchNormalization()(layers.Dense(units)(x))
+        x = layers.ReLU()(x) if activation == "relu" else layers.LeakyReLU(0.2)(x)
     width = sum(w for _, w in segments)
     return keras.Model([z, label], SegmentActivation(segments, dtype="float32")(layers.Dense(width, dtype="float32")(x)), name=name)
 
@@ -161,13 +219,14 @@ def build_tabular_discriminator(width, num_classes=2, hidden=(128, 128), dropout
     return keras.Model([row, label], layers.Dense(1, dtype="float32")(x), name=name)
 
 
-def train_tabular_gan(steps, rows, labels, iterations, batch_size=64, seed=0):
+def train_tabular_gan(steps, rows, labels, iterations, batch_size=64, seed=0, d_steps=1):
     """Algorithm 1 on a table: ``iterations`` generator iterations of ``steps`` (a ``train.GANSteps`` on the
-    tabular models), batches drawn from shuffled epochs of (rows, labels). Returns the history (dict of lists)."""
+    tabular models), each after ``d_steps`` discriminator (critic) steps (5 for a WGAN-GP, as in Gulrajani et al.
+    and CTGAN), batches drawn from shuffled epochs of (rows, labels). Returns the history (dict of lists)."""
     rows, labels = np.asarray(rows, "float32"), np.asarray(labels, "int32")
     if len(rows) != len(labels):
         raise ValueError(f"need one label per row: {len(rows)} rows, {len(labels)} labels.")
-    return train_on_arrays(steps, (rows, labels), iterations, batch_size, seed)
+    return train_on_arrays(steps, (rows, labels), iterations, batch_size, seed, d_steps=d_steps)
 
 
 def sample_table(generator, normalizer, n, class_shares, seed=0):

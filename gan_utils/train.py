@@ -278,11 +278,12 @@ class GANSteps(Steps):
                 "g_loss": g_loss, "g_grad_norm": self._grad_norm(g_grads, self.g_optimizer)}
 
 
-def train_on_arrays(steps, arrays, iterations, batch_size=64, seed=0):
+def train_on_arrays(steps, arrays, iterations, batch_size=64, seed=0, d_steps=1):
     """Algorithm 1 (one discriminator step, one generator step) on data that is not MNIST images: tables and
     series of notebook 10. ``arrays``: one array (N, …) or a tuple (rows, labels) for a conditional ``steps``;
     batches are drawn from shuffled epochs (``seed``), without the short last batch. Returns the history (dict of
-    lists, one entry per generator iteration). A steps object with ``own_train_step`` (the adversarial
+    lists, one entry per generator iteration; a step's D logs are those of its last D step). ``d_steps``: D
+    steps before each G step, each on its own batch (a WGAN's critic steps). A steps object with ``own_train_step`` (the adversarial
     autoencoder of 09) runs its ``train_step(batch)`` instead. The ``Trainer`` (checkpoints, sample grids) is for image GANs."""
     arrays = tuple(arrays) if isinstance(arrays, (tuple, list)) else (arrays,)
     n = len(arrays[0])
@@ -292,14 +293,23 @@ def train_on_arrays(steps, arrays, iterations, batch_size=64, seed=0):
         raise ValueError(f"batch_size must be an integer between 1 and the {n} rows, got {batch_size!r}.")
     if len(arrays) != (2 if steps.conditional else 1):
         raise ValueError("a conditional model needs (rows, labels); an unconditional one a single array.")
+    if isinstance(d_steps, bool) or int(d_steps) != d_steps or d_steps < 1:
+        raise ValueError(f"d_steps must be a positive integer, got {d_steps!r}.")
+    if d_steps > 1 and steps.own_train_step:
+        raise ValueError("a steps object with its own train_step updates every network once per batch: d_steps=1.")
     dataset = (tf.data.Dataset.from_tensor_slices(arrays if len(arrays) > 1 else arrays[0])
                .shuffle(n, seed=seed).batch(int(batch_size), drop_remainder=True).repeat())
     history = {}
-    for batch in dataset.take(iterations):
+    batches = iter(dataset)
+    for _ in range(int(iterations)):
+        batch = next(batches)
         if steps.own_train_step:  # models with their own per-batch update (aae.py)
             logs = steps.train_step(*batch) if len(arrays) > 1 else steps.train_step(batch)
         else:
-            d_logs = steps.d_step(*batch) if steps.conditional else steps.d_step(batch)
+            for k in range(int(d_steps)):
+                if k:
+                    batch = next(batches)
+                d_logs = steps.d_step(*batch) if steps.conditional else steps.d_step(batch)
             logs = {**d_logs, **steps.g_step(int(batch_size))}
         for key, value in logs.items():
             history.setdefault(key, []).append(float(value))

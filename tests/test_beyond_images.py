@@ -142,3 +142,62 @@ def test_train_on_arrays_refuses_bad_input_with_a_clear_message():
         train_on_arrays(steps, (series, np.zeros(32, "int32")), iterations=1, batch_size=8)
     history = train_on_arrays(steps, series, iterations=5, batch_size=8)   # spans two epochs of 4 batches
     assert len(history["g_loss"]) == 5
+
+
+def test_gaussian_quantile_normalizer_gives_normal_marginals_and_round_trips():
+    features, _, _ = tabular.load_breast_cancer_table()
+    normalizer = tabular.GaussianQuantileNormalizer().fit(features)
+    scores = normalizer.transform(features)
+    assert scores.shape == features.shape and normalizer.width == 30 and normalizer.segments == [("normal", 30)]
+    # every column without ties is close to N(0, 1), whatever its units and skew (six columns hold 13 patients at
+    # exactly 0, a tie the quantiles cannot spread: those sit together at the lowest score)
+    untied = np.array([np.sum(features[:, j] == features[:, j].min()) == 1 for j in range(30)])
+    assert untied.sum() == 24
+    np.testing.assert_allclose(scores[:, untied].mean(axis=0), 0, atol=0.05)
+    np.testing.assert_allclose(np.median(scores, axis=0), 0, atol=0.05)
+    assert np.all(np.abs(scores[:, untied].std(axis=0) - 1) < 0.1)
+    assert np.all(scores[features[:, 6] == 0, 6] == scores[:, 6].min())
+    # ranks survive: a column's order is kept, and the round trip gives the values back
+    assert np.all(np.argsort(scores[:, 3], kind="stable") == np.argsort(features[:, 3], kind="stable"))
+    np.testing.assert_allclose(normalizer.inverse_transform(scores), features, rtol=1e-4, atol=1e-6)
+    # out-of-range scores land inside the training range instead of extrapolating
+    extreme = normalizer.inverse_transform(np.full((1, 30), 40.0))
+    assert np.all(extreme <= features.max(axis=0) + 1e-9)
+    with pytest.raises(ValueError, match="fitted on 30 columns"):
+        normalizer.transform(features[:, :5])
+    with pytest.raises(RuntimeError, match="fit"):
+        tabular.GaussianQuantileNormalizer().transform(features)
+
+
+def test_segment_activation_passes_normal_segments_through():
+    layer = tabular.SegmentActivation([("normal", 2), ("alpha", 1), ("beta", 2)])
+    x = np.array([[3.0, -7.0, 100.0, 1.0, 1.0]], "float32")
+    np.testing.assert_allclose(layer(x).numpy(), [[3.0, -7.0, 1.0, 0.5, 0.5]], rtol=1e-6)
+
+
+def test_train_on_arrays_runs_d_steps_critic_updates_per_generator_update():
+    from gan_utils.train import train_on_arrays
+
+    class Counting:
+        conditional, own_train_step = True, False
+
+        def __init__(self):
+            self.d_batches, self.g_calls = [], 0
+
+        def d_step(self, rows, labels):
+            self.d_batches.append(rows.numpy()[:, 0].tolist())
+            return {"d_loss": 0.0}
+
+        def g_step(self, batch_size):
+            self.g_calls += 1
+            return {"g_loss": 0.0}
+
+    steps = Counting()
+    rows = np.arange(20, dtype="float32")[:, None]
+    history = train_on_arrays(steps, (rows, np.zeros(20, "int32")), iterations=3, batch_size=4, seed=0, d_steps=5)
+    assert steps.g_calls == 3 and len(steps.d_batches) == 15 and len(history["g_loss"]) == 3
+    # consecutive critic steps see different batches; one pass over the 20 rows covers each row once
+    first_pass = sum(steps.d_batches[:5], [])
+    assert sorted(first_pass) == list(range(20))
+    with pytest.raises(ValueError, match="d_steps must be a positive integer"):
+        train_on_arrays(Counting(), (rows, np.zeros(20, "int32")), iterations=1, batch_size=4, d_steps=0)
