@@ -241,13 +241,14 @@ class SemiSupervisedSteps(GANSteps):
     (the target of feature matching). ``g_step(batch_size)``: ``generator_loss="feature-matching"`` (default, the
     paper's) minimises ``losses.feature_matching_loss`` against that stored mean; ``"non-saturating"`` minimises
     −log D(G(z)) = softplus(−logsumexp(l)). Run a d_step before the first g_step. ``unsupervised_weight`` scales
-    the GAN term of D's loss (0: D learns from the labels only, and the fakes do nothing). One device.
+    the GAN term of D's loss (0: D learns from the labels only, and the fakes do nothing).
+    ``feature_matching_reduction``: "sum" over D's features (03's loss) or "mean" (Salimans et al.'s code). One device.
     """
 
     supports_strategy = True  # the steps use scale_for_gradients (loss scaling); a strategy is refused below
 
     def __init__(self, generator, discriminator, g_optimizer, d_optimizer, generator_loss="feature-matching",
-                 unsupervised_weight=1.0, **kwargs):
+                 unsupervised_weight=1.0, feature_matching_reduction="sum", **kwargs):
         if len(discriminator.outputs) != 1 or len(discriminator.outputs[0].shape) != 2:
             raise ValueError("SemiSupervisedSteps needs a discriminator with one output, the K class logits "
                              "(semisupervised.build_semi_supervised_discriminator).")
@@ -271,7 +272,11 @@ class SemiSupervisedSteps(GANSteps):
         kwargs = {k: v for k, v in kwargs.items() if k not in ("loss", "strategy")}
         super().__init__(generator, discriminator, g_optimizer, d_optimizer, **kwargs)
         self.num_classes = int(discriminator.outputs[0].shape[-1])
+        if feature_matching_reduction not in ("sum", "mean"):
+            raise ValueError(f"feature_matching_reduction must be 'sum' or 'mean' (Salimans et al.'s code), "
+                             f"not {feature_matching_reduction!r}.")
         self.generator_loss, self.unsupervised_weight = generator_loss, float(unsupervised_weight)
+        self.feature_matching_reduction = feature_matching_reduction
         self.logits_and_features = None
         if features is not None:  # the same weights, two outputs: one forward pass gives both
             self.logits_and_features = keras.Model(discriminator.inputs, [discriminator.outputs[0], features],
@@ -328,7 +333,8 @@ class SemiSupervisedSteps(GANSteps):
             fake = self.generate(z, training=True)
             if self.generator_loss == "feature-matching":
                 _, fake_features = self.logits_and_features(fake, training=True)
-                g_loss = feature_matching_loss(self.real_feature_mean[None], fake_features)
+                g_loss = feature_matching_loss(self.real_feature_mean[None], fake_features,
+                                               reduction=self.feature_matching_reduction)
             else:
                 g_loss = tf.reduce_mean(tf.math.softplus(-real_fake_logit(self.discriminator(fake, training=True))))
             scaled = self.scale_for_gradients(g_loss, self.g_optimizer)

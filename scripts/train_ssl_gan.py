@@ -10,7 +10,7 @@ The recipe of the paper's code (openai/improved-gan, train_mnist_feature_matchin
 weight-normalised ReLU layers (1000-500-250-250-250) with Gaussian noise on its input (0.3) and after every layer (0.5),
 data-dependent initialisation; G an MLP 100-500-500-784 with batch norm, softplus and a weight-normalised sigmoid
 output; D's unsupervised loss with weight 1/2 (their 0.5 factors); G trained by feature matching on D's last hidden
-layer; Adam with learning rate 0.003, β1 = 0.5 and ε = 1e-4 for both (their Adam adds 1e-8 under the square root,
+layer (the mean of the squared differences, as their code); Adam with learning rate 0.003, β1 = 0.5 and ε = 1e-4 for both (their Adam adds 1e-8 under the square root,
 about 1e-4 outside it); per iteration 100 labelled digits (the 100 labels, in a new
 order each pass), 100 unlabelled digits (all 60,000 training digits) and 100 fakes. One epoch = 600 iterations. Like
 the paper, the classifier that is scored and shipped uses a moving average of D's weights (here momentum 0.999, as the
@@ -66,7 +66,8 @@ def main():
                                   ema_momentum=EMA)
     g_opt = keras.optimizers.Adam(LEARNING_RATE, beta_1=BETA_1, epsilon=args.adam_epsilon)
     steps = ss.SemiSupervisedSteps(generator, discriminator, g_opt, d_opt,
-                                   unsupervised_weight=UNSUPERVISED_WEIGHT, seed=args.seed)
+                                   unsupervised_weight=UNSUPERVISED_WEIGHT, feature_matching_reduction="mean",
+                                   seed=args.seed)
     averaged = keras.models.clone_model(discriminator)
 
     def averaged_classifier():
