@@ -107,6 +107,10 @@ def main():
         print(json.dumps({k: row[k] for k in ("epoch", "test_accuracy", "test_accuracy_averaged", "seconds")}), flush=True)
     if not history["epochs"]:
         raise SystemExit(f"{relative(folder)} holds no trained epoch: train first (without --score-only).")
+    if not args.score_only and len(history["epochs"]) == args.epochs:  # the command that reproduces this run
+        history.update(command=f"python scripts/train_ssl_gan.py --draw {args.draw} --epochs {args.epochs}"
+                               f" --adam-epsilon {args.adam_epsilon:g}")
+        history_path.write_text(json.dumps(history, indent=1))
     last = history["epochs"][-1]
     print(f"{relative(folder)}: {last['epoch']} epochs, test accuracy {last['test_accuracy_averaged']:.4f} "
           f"(averaged D; raw {last['test_accuracy']:.4f}), {history['minutes']} min of training")

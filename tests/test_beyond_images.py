@@ -201,3 +201,31 @@ def test_train_on_arrays_runs_d_steps_critic_updates_per_generator_update():
     assert sorted(first_pass) == list(range(20))
     with pytest.raises(ValueError, match="d_steps must be a positive integer"):
         train_on_arrays(Counting(), (rows, np.zeros(20, "int32")), iterations=1, batch_size=4, d_steps=0)
+
+
+def test_gain_mask_scaler_rmse_and_observed_values_kept():
+    from gan_utils import imputation
+
+    mask = imputation.mcar_mask((2000, 5), 0.2, seed=0)
+    assert abs(1 - mask.mean() - 0.2) < 0.02 and mask.sum(axis=1).min() >= 1
+    assert imputation.mcar_mask((3, 4), 0.99, seed=1).sum(axis=1).min() >= 1   # a row never loses every value
+    x = np.array([[0.0, 10.0], [2.0, 30.0], [4.0, 20.0]])
+    scaler = imputation.MinMaxScaler01().fit(np.array([[0.0, np.nan], [2.0, 30.0], [4.0, 10.0]]))
+    np.testing.assert_allclose(scaler.transform(x), [[0, 0], [0.5, 1], [1, 0.5]])
+    np.testing.assert_allclose(scaler.inverse_transform(scaler.transform(x)), x)
+    # RMSE over the holes only, in [0, 1] units of the true table: one hole off by half a column's range
+    imputed = x.copy()
+    imputed[1, 1] = 20.0
+    assert imputation.imputation_rmse(x, imputed, np.array([[1, 1], [1, 0], [1, 1]])) == pytest.approx(0.5)
+    # GAIN: finite losses, observed values untouched, holes filled inside the observed range
+    reseed(0)
+    features, _, _ = tabular.load_breast_cancer_table()
+    table = features[:120, :6]
+    holes = imputation.mcar_mask(table.shape, 0.2, seed=0)
+    filled, history = imputation.gain_impute(np.where(holes == 1, table, np.nan), iterations=20, batch_size=32)
+    assert np.all(np.isfinite(history["d_loss"])) and np.all(np.isfinite(history["g_reconstruction"]))
+    np.testing.assert_allclose(filled[holes == 1], table[holes == 1], rtol=1e-5)
+    low, high = np.nanmin(np.where(holes == 1, table, np.nan), 0), np.nanmax(np.where(holes == 1, table, np.nan), 0)
+    assert np.all((filled >= low - 1e-6) & (filled <= high + 1e-6))
+    with pytest.raises(ValueError, match="no missing value"):
+        imputation.gain_impute(table, iterations=1)
