@@ -83,7 +83,7 @@ def main():
         raise SystemExit(f"{relative(run_file)} is missing: train first (without --score-only).")
     minutes = round((time.perf_counter() - began) / 60, 1)
     report = {"command": f"python scripts/train_infogan.py --iterations {args.iterations} --seed {args.seed}",
-              "batch": BATCH, "precision": None if args.score_only else precision,
+              "batch": BATCH, "dtype_policy": None if args.score_only else precision,
               "minutes_of_this_call": None if args.score_only else minutes, **scores(load_generator(run_file))}
     (args.out / "score.json").write_text(json.dumps(report, indent=1))
     print(json.dumps(report))
