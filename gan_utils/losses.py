@@ -142,18 +142,13 @@ def get_loss_pair(name):
     return LOSS_PAIRS[name]
 
 
-def feature_matching_loss(real_features, fake_features, reduction="sum"):
+def feature_matching_loss(real_features, fake_features):
     """Feature matching (Salimans et al. 2016, §3.1), a generator loss played against the usual
     discriminator loss: L_G = ‖ mean_x f(x) − mean_z f(G(z)) ‖², f = an intermediate layer of D.
-    ``reduction="mean"`` divides by the number of features (what Salimans et al.'s code minimises; with Adam the
-    two differ through ε only). 03_training_pitfalls.ipynb; used by ``remedies.FeatureMatchingSteps`` and
-    ``semisupervised.SemiSupervisedSteps``."""
-    if reduction not in ("sum", "mean"):
-        raise ValueError(f"reduction must be 'sum' or 'mean', not {reduction!r}.")
+    03_training_pitfalls.ipynb; used by ``remedies.FeatureMatchingSteps``."""
     real_mean = tf.reduce_mean(tf.cast(real_features, tf.float32), axis=0)
     fake_mean = tf.reduce_mean(tf.cast(fake_features, tf.float32), axis=0)
-    squared = tf.square(real_mean - fake_mean)
-    return tf.reduce_sum(squared) if reduction == "sum" else tf.reduce_mean(squared)
+    return tf.reduce_sum(tf.square(real_mean - fake_mean))
 
 
 def auxiliary_classifier_loss(labels, class_logits):

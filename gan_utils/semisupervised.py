@@ -333,8 +333,9 @@ class SemiSupervisedSteps(GANSteps):
             fake = self.generate(z, training=True)
             if self.generator_loss == "feature-matching":
                 _, fake_features = self.logits_and_features(fake, training=True)
-                g_loss = feature_matching_loss(self.real_feature_mean[None], fake_features,
-                                               reduction=self.feature_matching_reduction)
+                g_loss = feature_matching_loss(self.real_feature_mean[None], fake_features)
+                if self.feature_matching_reduction == "mean":   # the authors' code: mean over the features
+                    g_loss = g_loss / tf.cast(tf.shape(fake_features)[-1], tf.float32)
             else:
                 g_loss = tf.reduce_mean(tf.math.softplus(-real_fake_logit(self.discriminator(fake, training=True))))
             scaled = self.scale_for_gradients(g_loss, self.g_optimizer)

@@ -221,8 +221,8 @@ def build_tabular_discriminator(width, num_classes=2, hidden=(128, 128), dropout
 
 def train_tabular_gan(steps, rows, labels, iterations, batch_size=64, seed=0, d_steps=1):
     """Algorithm 1 on a table: ``iterations`` generator iterations of ``steps`` (a ``train.GANSteps`` on the
-    tabular models), each after ``d_steps`` discriminator (critic) steps (5 for a WGAN-GP, as in Gulrajani et al.
-    and CTGAN), batches drawn from shuffled epochs of (rows, labels). Returns the history (dict of lists)."""
+    tabular models), each after ``d_steps`` discriminator (critic) steps (5 for a WGAN-GP, as in Gulrajani et al.;
+    the ctgan library's default is 1), batches drawn from shuffled epochs of (rows, labels). Returns the history (dict of lists)."""
     rows, labels = np.asarray(rows, "float32"), np.asarray(labels, "int32")
     if len(rows) != len(labels):
         raise ValueError(f"need one label per row: {len(rows)} rows, {len(labels)} labels.")

@@ -538,3 +538,20 @@ def test_code_agreement_reads_a_generator_that_draws_one_real_digit_per_code():
     assert collapsed["agreement"] == 1.0  # majority agreement alone would hide the collapse
     with pytest.raises(ValueError, match="samples_per_code"):
         code_agreement(stand_in(perm), samples_per_code=0)
+
+
+def test_feature_matching_mean_is_the_sum_over_the_number_of_features():
+    """Salimans et al.'s code averages the squared feature differences; the course's 03 loss sums them."""
+    losses = {}
+    for reduction in ("sum", "mean"):
+        reseed(0)
+        g = build_dcgan_generator()
+        d = build_semi_supervised_discriminator(filters=(), hidden=(32, 16), dropout=0.0)
+        steps = SemiSupervisedSteps(g, d, keras.optimizers.SGD(0.0), keras.optimizers.SGD(0.0), seed=0,
+                                    feature_matching_reduction=reduction)
+        steps.real_feature_mean.assign(np.linspace(0, 1, 16).astype("float32"))
+        losses[reduction] = float(steps.g_step(8)["g_loss"])
+    assert losses["sum"] > 0 and losses["mean"] == pytest.approx(losses["sum"] / 16, rel=1e-4)
+    with pytest.raises(ValueError, match="feature_matching_reduction"):
+        SemiSupervisedSteps(build_dcgan_generator(), build_semi_supervised_discriminator(),
+                            keras.optimizers.SGD(), keras.optimizers.SGD(), feature_matching_reduction="max")

@@ -168,7 +168,9 @@ def test_package_source_printed_in_a_lesson_is_the_code_as_committed():
                 if name not in definitions or (notebook.name, name) in STALE_PRINTED_SOURCE:
                     continue
                 printed += 1
-                if not any(definition in text for definition in definitions[name]):
+                # a lesson may print a function's head only (its signature, then "..."): that head must be current
+                if not any(definition in text or definition.split('"""')[0] + "..." in text
+                           for definition in definitions[name]):
                     stale.append(f"{notebook.name} cell {index}: {name}")
     assert printed >= 10, printed                       # the check found the printed sources
     assert not stale, f"printed source differs from the package now (re-run the notebook or restore it): {stale}"
