@@ -48,6 +48,7 @@ from gan_utils.runtime import set_seed, describe_runtime, choose_precision, choo
 from gan_utils import fast  # noqa: E402,F401  (registers the fused layers, so saved models load)
 from gan_utils import progressive, style  # noqa: E402,F401  (the same for notebook 08's layers)
 from gan_utils import kinds, translation  # noqa: E402,F401  (KindedModel and notebook 07's Clip: every shipped file loads)
+from gan_utils import semisupervised  # noqa: E402,F401  (notebook 09's WeightNormDense: ssl_classifier.keras loads)
 
 __version__ = "0.1.0"
 __all__ = ["QUICK", "pick", "set_seed", "describe_runtime", "choose_precision", "choose_xla", "choose_strategy"]
