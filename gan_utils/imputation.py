@@ -17,6 +17,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
+from gan_utils.runtime import seeded
 from gan_utils.steps_base import apply_gradients_of
 
 
@@ -127,8 +128,8 @@ def gain_impute(x_missing, iterations=10_000, batch_size=128, hint_rate=0.9, alp
         raise ValueError("a column has no observed value at all: drop it before imputing.")
     scaler = MinMaxScaler01().fit(x_missing)
     x = np.nan_to_num(scaler.transform(x_missing)).astype("float32")
-    keras.utils.set_random_seed(seed)
-    generator, discriminator = build_gain_networks(x.shape[1], hidden)
+    with seeded(seed):  # seeded weights, and the caller's global random state left as it was
+        generator, discriminator = build_gain_networks(x.shape[1], hidden)
     steps = GAINSteps(generator, discriminator, keras.optimizers.Adam(), keras.optimizers.Adam(), hint_rate, alpha,
                       seed)
     rng = np.random.default_rng(seed)
