@@ -7,7 +7,8 @@ carries ``gan_kind``, a small dict saved inside the ``.keras`` file and restored
 - ``{"kind": "conditional", "num_classes": 10}``: [z, label] -> image (05);
 - ``{"kind": "infogan", "num_categories": 10, "num_continuous": 2}``: [z | c1 one-hot | c2, c3] -> image (09);
 - ``{"kind": "style", "truncation": True}``: a style-based generator with a truncation layer (08);
-- ``{"kind": "translator", "task": "superres"}``: source image at its own size -> digit (07).
+- ``{"kind": "translator", "task": "superres"}``: source image at its own size -> digit (07);
+- ``{"kind": "sequence", "length": 24, "features": 5}``: noise sequence -> time series (10), not a digit generator.
 
 ``model_kind`` reads it; ``sampling``, ``translation``, ``infogan``, ``style`` and ``models.is_conditional`` ask it.
 A model's ``name`` is never the signal: renaming a model changes nothing (tests/test_kinds.py).
@@ -20,9 +21,9 @@ Introduced with issue 32; the kinds are taught where each model is (05, 07, 08, 
 """
 import keras
 
-KINDS = ("plain", "conditional", "infogan", "style", "translator")
+KINDS = ("plain", "conditional", "infogan", "style", "translator", "sequence")
 _FIELDS = {"plain": (), "conditional": ("num_classes",), "infogan": ("num_categories", "num_continuous"),
-           "style": ("truncation",), "translator": ("task",)}
+           "style": ("truncation",), "translator": ("task",), "sequence": ("length", "features")}
 
 
 def make_kind(kind, **fields):

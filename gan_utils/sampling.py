@@ -83,6 +83,9 @@ def load_generator(path):
     if model_kind(model)["kind"] == "translator":
         raise ValueError(f"{path} is a translation model (notebook 07), not a generator: translate images with "
                          "`python -m gan_utils translate MODEL INPUT.npz --out OUT.npz`.")
+    if model_kind(model)["kind"] == "sequence":
+        raise ValueError(f"{path} generates time series (notebook 10), not digits: load it with "
+                         "keras.models.load_model and feed it noise sequences (see 10_beyond_images.ipynb).")
     shape = tuple(model.outputs[0].shape[1:]) if len(model.outputs) == 1 else None
     first_input = tuple(model.inputs[0].shape[1:])
     if shape != (28, 28, 1) or len(first_input) != 1 or len(model.inputs) > 2:

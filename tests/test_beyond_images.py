@@ -108,7 +108,10 @@ def test_per_series_noise_is_constant_along_the_series_and_the_per_step_logits_a
     history = sequences.train_sequence_gan(steps, sequences.sine_series(32, length=6, seed=1), iterations=2, batch_size=8)
     assert np.isfinite(history["g_loss"]).all()
     with pytest.raises(ValueError, match="global_dim"):
-        sequences.SequenceGANSteps(g, d, keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3), global_dim=5)
+        sequences.SequenceGANSteps(g, d, keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3), global_dim=6)
+    only_series = sequences.SequenceGANSteps(g, d, keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3), global_dim=5)
+    z = only_series.noise(3).numpy()                                                    # every number once per series
+    np.testing.assert_array_equal(z, np.repeat(z[:, :1], 6, axis=1))
 
 
 def test_sequence_gan_step_and_scores():
@@ -121,10 +124,37 @@ def test_sequence_gan_step_and_scores():
     history = sequences.train_sequence_gan(steps, series, iterations=2, batch_size=64)
     assert len(history["d_loss"]) == 2 and tuple(steps.noise(3).shape) == (3, 12, 4)
     noise = np.random.default_rng(1).uniform(-1, 1, size=(256, 12, 1)).astype("float32")
-    assert sequences.discriminative_score(series, noise, epochs=5) > 0.8      # white noise is easy to spot
-    same = sequences.discriminative_score(series[:128], sequences.sine_series(128, length=12, seed=5), epochs=5)
-    assert same < 0.75                                                          # real vs real: near chance
-    assert sequences.predictive_score(series, series, epochs=5) < sequences.predictive_score(noise, series, epochs=5)
+    spotted, accuracy = sequences.discriminative_score(series, noise, iterations=300, units=8)
+    assert spotted > 0.3 and spotted == pytest.approx(abs(accuracy - 0.5))      # white noise is easy to spot
+    same, _ = sequences.discriminative_score(series[:128], sequences.sine_series(128, length=12, seed=5), iterations=300)
+    assert same < 0.25                                                          # real vs real: near chance
+    unit, unit_noise = (series + 1) / 2, (noise + 1) / 2                        # the forecaster writes values in [0, 1]
+    assert sequences.predictive_score(unit, unit, iterations=1500, units=8) < 0.7 * sequences.predictive_score(
+        unit_noise, unit, iterations=1500, units=8)
+
+
+def test_timegan_sines_follow_the_reference_recipe():
+    series = sequences.timegan_sines(2000, length=24, features=5, seed=0)
+    assert series.shape == (2000, 24, 5) and series.dtype == np.float32
+    assert series.min() >= 0.5 - 1e-6 and series.max() <= 1.0        # frequency and phase >= 0: the sines start rising
+    # each feature is sin(f t + φ) with its own f ~ U(0, 0.1), φ ~ U(0, 0.1), mapped by (x + 1) / 2
+    rng = np.random.default_rng(0)
+    f, phi = rng.uniform(0, 0.1, (2000, 1, 5)), rng.uniform(0, 0.1, (2000, 1, 5))
+    np.testing.assert_allclose(series[:3, :, :], ((np.sin(f * np.arange(24)[None, :, None] + phi) + 1) / 2)[:3], rtol=1e-6)
+    c = np.corrcoef(series[:, -1, :].T)
+    assert np.max(np.abs(c[np.triu_indices(5, 1)])) < 0.1                     # the five features are independent
+
+
+def test_predictive_score_predicts_the_last_feature_from_the_others():
+    # the last feature is a copy of the first one step later: readable from features 1..4, so the score is small;
+    # scrambled (a random last feature), it is not
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 1, (512, 10, 3)).astype("float32")
+    x[:, 1:, 2] = x[:, :-1, 0]
+    scrambled = x.copy()
+    scrambled[:, :, 2] = rng.uniform(0, 1, (512, 10))
+    assert sequences.predictive_score(x, x, iterations=1500, units=8) < 0.6 * sequences.predictive_score(
+        scrambled, x, iterations=1500, units=8)
 
 
 def test_train_on_arrays_refuses_bad_input_with_a_clear_message():

@@ -83,3 +83,15 @@ def test_a_legacy_file_without_a_kind_still_loads_by_the_old_rules(tmp_path):
 def test_the_shipped_files_carry_their_kind(name, kind):
     model = keras.models.load_model(PRETRAINED_DIR / name, compile=False)
     assert kinds.stored_kind(model)["kind"] == kind
+
+
+def test_a_sequence_generator_says_what_it_is_and_sample_refuses_it_with_a_clear_message(tmp_path):
+    from gan_utils import sequences
+    from gan_utils.sampling import load_generator
+
+    g = sequences.build_sequence_generator(length=6, features=2, noise_dim=3, units=4)
+    assert kinds.stored_kind(g) == {"kind": "sequence", "length": 6, "features": 2}
+    g.save(tmp_path / "series.keras")
+    assert kinds.model_kind(keras.models.load_model(tmp_path / "series.keras"))["kind"] == "sequence"
+    with pytest.raises(ValueError, match="time series"):
+        load_generator(tmp_path / "series.keras")

@@ -25,3 +25,14 @@ def test_an_untrained_generator_is_scored_and_never_ships(tmp_path):
     assert '"meets_bar": false' in report and '"improves_on_shipped": false' in report
     assert '"shipped_before"' in report
     assert hashlib.sha256(shipped.read_bytes()).hexdigest() == before
+
+
+def test_the_privacy_curve_script_refuses_to_overwrite_the_shipped_curve():
+    import subprocess
+
+    shipped = config.PRETRAINED_DIR / "dp_tabular_curve.json"
+    before = hashlib.sha256(shipped.read_bytes()).hexdigest()
+    run = subprocess.run([sys.executable, "scripts/dp_tabular_curve.py", "--sigmas", "1", "--seeds", "0"],
+                         cwd=config.PRETRAINED_DIR.parent.parent, capture_output=True, text=True)
+    assert run.returncode != 0 and "--replace" in run.stderr
+    assert hashlib.sha256(shipped.read_bytes()).hexdigest() == before
