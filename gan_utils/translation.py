@@ -256,12 +256,19 @@ class CycleGANSteps(Steps):
     ``discriminator`` judges A, ``discriminator_b`` judges B (unconditional PatchGANs). Losses (Zhu et al.):
     least squares for both games; cycle consistency ``cycle_weight``·(|F(G(b)) − b| + |G(F(a)) − a|); identity
     ``identity_weight``·(|G(a) − a| + |F(b) − b|). ``cycle_weight=0`` removes the cycle (notebook 07's
-    ablation). One optimizer for both generators, one for both discriminators."""
+    ablation). One optimizer for both generators, one for both discriminators.
+
+    ``semantic_weight`` > 0 adds CyCADA's semantic-consistency term (Hoffman et al. 2018) to the generators' loss:
+    ``semantic_weight``·cross-entropy between a frozen digit classifier's reading of G(b) and b's label
+    (``domain_b_labels``, the scikit-learn digits' labels, same order as ``domain_b``; ``semantic_classifier``: a
+    Keras model from 28×28 digits in [-1, 1] to 10 logits, e.g. ``train_semantic_classifier``, never updated here).
+    The translation must then keep the digit, not only its outline."""
 
     own_train_step = True
 
     def __init__(self, generator, generator_ab, discriminator, discriminator_b, g_optimizer, d_optimizer,
-                 domain_b, cycle_weight=10.0, identity_weight=5.0, seed=0, jit_compile=False):
+                 domain_b, cycle_weight=10.0, identity_weight=5.0, seed=0, jit_compile=False,
+                 semantic_weight=0.0, domain_b_labels=None, semantic_classifier=None):
         self.generator, self.generator_ab = generator, generator_ab
         self.discriminator, self.discriminator_b = discriminator, discriminator_b
         self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
@@ -271,6 +278,17 @@ class CycleGANSteps(Steps):
             raise ValueError(f"domain_b must be (N, 28, 28, 1) in [-1, 1] (translation.source_to_input), "
                              f"got {domain_b.shape}.")
         self.domain_b = tf.constant(domain_b)
+        self.semantic_weight = float(semantic_weight)
+        if self.semantic_weight:
+            if semantic_classifier is None or domain_b_labels is None:
+                raise ValueError("semantic_weight > 0 needs semantic_classifier (digits -> 10 logits, "
+                                 "translation.train_semantic_classifier) and domain_b_labels (one per domain_b image).")
+            labels_b = np.asarray(domain_b_labels)
+            if labels_b.shape != (len(domain_b),) or labels_b.min() < 0 or labels_b.max() > 9:
+                raise ValueError(f"domain_b_labels must be {len(domain_b)} digits 0-9 in domain_b's order, "
+                                 f"got shape {labels_b.shape}.")
+            self.domain_b_labels = tf.constant(labels_b.astype("int32"))
+        self.semantic_classifier = semantic_classifier
         self.rng = tf.random.Generator.from_seed(seed)
         self.extra_models = {"generator_ab": generator_ab, "discriminator_b": discriminator_b}
         self._g_vars = generator.trainable_variables + generator_ab.trainable_variables
@@ -286,7 +304,8 @@ class CycleGANSteps(Steps):
 
     @property
     def run_name(self):
-        return f"cyclegan-cycle{self.cycle_weight:g}-id{self.identity_weight:g}"
+        semantic = f"-sem{self.semantic_weight:g}" if self.semantic_weight else ""
+        return f"cyclegan-cycle{self.cycle_weight:g}-id{self.identity_weight:g}{semantic}"
 
     export = Pix2PixSteps.export
 
@@ -299,7 +318,8 @@ class CycleGANSteps(Steps):
 
     def _train_step(self, real_a):
         n = tf.shape(real_a)[0]
-        real_b = tf.gather(self.domain_b, self.rng.uniform((n,), 0, tf.shape(self.domain_b)[0], dtype=tf.int32))
+        pick = self.rng.uniform((n,), 0, tf.shape(self.domain_b)[0], dtype=tf.int32)
+        real_b = tf.gather(self.domain_b, pick)
         with tf.GradientTape() as tape:
             fake_a = self.generator(real_b, training=True)          # B -> A
             fake_b = self.generator_ab(real_a, training=True)       # A -> B
@@ -313,6 +333,12 @@ class CycleGANSteps(Steps):
                 identity = (tf.reduce_mean(tf.abs(self.generator(real_a, training=True) - real_a))
                             + tf.reduce_mean(tf.abs(self.generator_ab(real_b, training=True) - real_b)))
                 loss = loss + self.identity_weight * identity
+            semantic = tf.constant(0.0)
+            if self.semantic_weight:   # CyCADA: the frozen classifier must read b's digit in G(b)
+                semantic = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(
+                    tf.gather(self.domain_b_labels, pick),
+                    tf.cast(self.semantic_classifier(fake_a, training=False), tf.float32), from_logits=True))
+                loss = loss + self.semantic_weight * semantic
         grads = tape.gradient(loss, self._g_vars)
         self.g_optimizer.apply_gradients(zip(grads, self._g_vars))
         with tf.GradientTape() as tape:
@@ -323,7 +349,7 @@ class CycleGANSteps(Steps):
             d_loss = 0.5 * (d_a + d_b)  # the paper halves D's objective to slow it relative to G
         grads = tape.gradient(d_loss, self._d_vars)
         self.d_optimizer.apply_gradients(zip(grads, self._d_vars))
-        return {"d_loss": d_loss, "g_loss": g_adv, "cycle": cycle, "identity": identity,
+        return {"d_loss": d_loss, "g_loss": g_adv, "cycle": cycle, "identity": identity, "semantic": semantic,
                 "d_real": tf.reduce_mean(real_logits), "d_fake": tf.reduce_mean(fake_logits)}
 
 
@@ -365,6 +391,47 @@ def train_domain_classifier(mnist, sklearn_framed, steps=600, seed=0):
     return model
 
 
+def train_semantic_classifier(images, labels, epochs=2, seed=0):
+    """The frozen digit reader of CycleGAN's semantic-consistency term (``CycleGANSteps(semantic_weight=...)``):
+    a small CNN from 28×28 digits in [-1, 1] ((N, 28, 28, 1), ``data.to_model_range``) to 10 logits, trained on
+    ``images``/``labels`` for ``epochs`` epochs (batches of 128, Adam 1e-3).
+
+    Deliberately *not* the course classifier that judges the translations in notebook 07 (another network, other
+    training digits): a translator trained to please its judge would make the judge's reading meaningless.
+    Float32 and seeded; the caller's dtype policy and random state are left as they were; frozen
+    (``trainable = False``)."""
+    from gan_utils.runtime import precision_scope, seeded
+
+    x, y = np.asarray(images, "float32"), np.asarray(labels)
+    if x.ndim != 4 or x.shape[1:] != (28, 28, 1) or len(x) == 0:
+        raise ValueError(f"images must be (N, 28, 28, 1) in [-1, 1] (data.to_model_range), got {x.shape}.")
+    if y.shape != (len(x),) or y.min() < 0 or y.max() > 9:
+        raise ValueError(f"labels must be {len(x)} digits 0-9, got shape {y.shape}.")
+    with precision_scope("float32"), seeded(seed):
+        model = keras.Sequential([keras.Input((28, 28, 1)),
+                                  layers.Conv2D(32, 5, strides=2, padding="same", activation="relu"),
+                                  layers.Conv2D(64, 5, strides=2, padding="same", activation="relu"),
+                                  layers.Flatten(), layers.Dropout(0.3), layers.Dense(10)], name="semantic_classifier")
+        model.compile(keras.optimizers.Adam(1e-3),
+                      keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+        model.fit(x, y, batch_size=128, epochs=epochs, shuffle=True, verbose=0)
+    model.trainable = False
+    return model
+
+
+def nearest_neighbour_labels(reference, reference_labels, images, batch_size=500):
+    """The label of each image's nearest neighbour (Euclidean, raw pixels) among ``reference`` digits: a second
+    label judge with no weights to fool, beside the course classifier (notebook 07)."""
+    ref = np.asarray(reference, "float32").reshape(len(reference), -1)
+    ref_sq = (ref ** 2).sum(1)
+    x = np.asarray(images, "float32").reshape(len(images), -1)
+    out = []
+    for i in range(0, len(x), batch_size):
+        chunk = x[i:i + batch_size]
+        out.append(np.asarray(reference_labels)[np.argmin(ref_sq[None, :] - 2.0 * chunk @ ref.T, axis=1)])
+    return np.concatenate(out)
+
+
 def judged_mnist(domain_classifier, images, batch_size=500):
     """Share of ``images`` ((N, 28, 28, 1) in [-1, 1]) a domain classifier calls MNIST: the Keras model of
     ``train_domain_classifier`` (probability > 0.5) or a scikit-learn classifier on flattened pixels (label 1)."""
@@ -381,12 +448,14 @@ def to_8x8(images):
     return ((tf.image.resize(box, (8, 8), "area").numpy() + 1) / 2).reshape(len(box), 64)
 
 
-def cycle_judges(mnist_train, seed=0, test_size=500):
+def cycle_judges(mnist_train, seed=0, test_size=500, mnist_train_labels=None):
     """The judges of a CycleGAN between MNIST (A) and scikit-learn's digits (B), fitted on training splits only:
     ``{"domain": train_domain_classifier(...), "pixels": a second style judge (logistic regression on the raw
     pixels: where the ink is rather than how the strokes look), "sklearn": an SVC on scikit-learn's 8×8 training digits,
     "sk_test": framed held-out scikit-learn digits, "sk_test_labels": their labels, "sk_train": framed training
-    digits (CycleGAN's domain B)}``. ``mnist_train``: MNIST training digits, (N, 28, 28, 1) in [-1, 1]."""
+    digits (CycleGAN's domain B), "sk_train_labels": their labels}``. ``mnist_train``: MNIST training digits, (N, 28,
+    28, 1) in [-1, 1]; with ``mnist_train_labels`` the judges also hold ``"nn"``, those digits and labels for a
+    third label judge (``nearest_neighbour_labels``)."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.svm import SVC
 
@@ -396,16 +465,20 @@ def cycle_judges(mnist_train, seed=0, test_size=500):
     x = np.concatenate([np.asarray(mnist_train, "float32"), sk_train]).reshape(-1, 28 * 28)
     y = np.r_[np.ones(len(mnist_train)), np.zeros(len(sk_train))]
     pixels = LogisticRegression(C=0.1, max_iter=2000, class_weight="balanced").fit(x, y)
-    return {"domain": train_domain_classifier(mnist_train, sk_train, seed=seed), "pixels": pixels,
+    extra = {} if mnist_train_labels is None else {"nn": (np.asarray(mnist_train, "float32"),
+                                                          np.asarray(mnist_train_labels))}
+    return {**extra, "domain": train_domain_classifier(mnist_train, sk_train, seed=seed), "pixels": pixels,
             "sklearn": SVC().fit(images[train].reshape(-1, 64) / 255, labels[train]),
-            "sk_train": sk_train, "sk_test": source_to_input(images[test], "sklearn"), "sk_test_labels": labels[test]}
+            "sk_train": sk_train, "sk_train_labels": labels[train],
+            "sk_test": source_to_input(images[test], "sklearn"), "sk_test_labels": labels[test]}
 
 
 def evaluate_cyclegan(generator, generator_ab, judges, mnist_test, mnist_labels):
     """One row of notebook 07's CycleGAN table, on held-out digits of both domains. B -> A (scikit-learn to MNIST
     style, ``generator``): label kept by the course classifier, share judged MNIST by the domain classifier.
     A -> B (``generator_ab``): label kept by scikit-learn's classifier on 8×8 and by the course classifier, share
-    judged scikit-learn. ``"(by pixels)"``: the share of B -> A judged MNIST by the second style judge. Cycle errors: mean |F(G(b)) − b| and |G(F(a)) − a| on the [−1, 1] scale. Returns
+    judged scikit-learn. ``"(by pixels)"``: the share of B -> A judged MNIST by the second style judge;
+    ``"B>A kept (1-NN)"`` (judges with ``"nn"``): the label of the nearest MNIST training digit. Cycle errors: mean |F(G(b)) − b| and |G(F(a)) − a| on the [−1, 1] scale. Returns
     ``(row, outputs)``."""
     from gan_utils import metrics
 
@@ -423,6 +496,9 @@ def evaluate_cyclegan(generator, generator_ab, judges, mnist_test, mnist_labels)
            "A>B sk-like": 1.0 - judged_mnist(judges["domain"], to_sklearn),
            "cycle err B": float(np.abs(back_b - b).mean()),
            "cycle err A": float(np.abs(back_a - mnist_test).mean())}
+    if "nn" in judges:
+        row["B>A kept (1-NN)"] = float((nearest_neighbour_labels(*judges["nn"], to_mnist)
+                                        == judges["sk_test_labels"]).mean())
     return row, {"to_mnist": to_mnist, "to_sklearn": to_sklearn, "back_b": back_b, "back_a": back_a}
 
 
@@ -441,8 +517,10 @@ TRANSLATION_MODELS = ("pix2pix-superres", "pix2pix-inpaint", "cyclegan")
 
 
 def make_translation_steps(name, seed=0, jit_compile=False, l1_weight=100.0, adversarial=True, cycle_weight=10.0,
-                           identity_weight=5.0, domain_b=None, learning_rate=2e-4):
-    """Networks, Adam(2e-4, β1 = 0.5) optimizers (the paper's) and steps for a translation model name."""
+                           identity_weight=5.0, domain_b=None, learning_rate=2e-4, semantic_weight=0.0,
+                           domain_b_labels=None, semantic_classifier=None):
+    """Networks, Adam(2e-4, β1 = 0.5) optimizers (the paper's) and steps for a translation model name
+    (``semantic_*``: CycleGAN's optional semantic-consistency term, see ``CycleGANSteps``)."""
     g_opt = keras.optimizers.Adam(learning_rate, beta_1=0.5)
     d_opt = keras.optimizers.Adam(learning_rate, beta_1=0.5)
     if name.startswith("pix2pix-"):
@@ -453,7 +531,9 @@ def make_translation_steps(name, seed=0, jit_compile=False, l1_weight=100.0, adv
                              build_patch_discriminator(False, name="patch_mnist"),
                              build_patch_discriminator(False, name="patch_sklearn"), g_opt, d_opt,
                              sklearn_domain() if domain_b is None else domain_b, cycle_weight=cycle_weight,
-                             identity_weight=identity_weight, seed=seed, jit_compile=jit_compile)
+                             identity_weight=identity_weight, seed=seed, jit_compile=jit_compile,
+                             semantic_weight=semantic_weight, domain_b_labels=domain_b_labels,
+                             semantic_classifier=semantic_classifier)
     raise ValueError(f"unknown translation model {name!r}; choose one of {', '.join(TRANSLATION_MODELS)}.")
 
 
