@@ -36,6 +36,26 @@ def slant(images):
     return np.where((total > 0) & (var_y > 0), -cov / np.where(var_y > 0, var_y, 1.0), 0.0)
 
 
+def width(images):
+    """Width of each digit with its slant taken out, from the ink's second moments: the ink-weighted spread of the
+    columns left once the shear is removed, sqrt(var(x) − cov(x, y)² / var(y)), in pixels (a digit drawn twice as
+    wide gives twice the width; shearing it leaves the width alone). uint8 images (N, 28, 28[, 1]); blank images
+    give 0. 09_control_and_inference.ipynb (what InfoGAN's other continuous code often controls)."""
+    images = np.asarray(images)
+    if images.dtype != np.uint8:
+        raise ValueError("width() takes uint8 images (0-255); convert with data.to_uint8 first.")
+    w = images.reshape(len(images), 28, 28).astype("float64")
+    total = w.sum(axis=(1, 2))
+    safe = np.where(total > 0, total, 1.0)
+    rows, cols = np.mgrid[:28, :28]
+    dy = rows[None] - ((w * rows).sum(axis=(1, 2)) / safe)[:, None, None]
+    dx = cols[None] - ((w * cols).sum(axis=(1, 2)) / safe)[:, None, None]
+    var_x, var_y = (w * dx ** 2).sum(axis=(1, 2)) / safe, (w * dy ** 2).sum(axis=(1, 2)) / safe
+    cov = (w * dx * dy).sum(axis=(1, 2)) / safe
+    residual = var_x - np.where(var_y > 0, cov ** 2 / np.where(var_y > 0, var_y, 1.0), 0.0)
+    return np.where(total > 0, np.sqrt(np.maximum(residual, 0.0)), 0.0)
+
+
 def latent_direction(z, values):
     """Least-squares fit values ≈ z·w + b. Returns (unit direction w/‖w‖, R² of the fit, slope per unit step
     along the direction = ‖w‖)."""

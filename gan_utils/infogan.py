@@ -390,3 +390,41 @@ def code_agreement(generator, samples_per_code=1_000, seed=0, num_categories=NUM
     return {"counts": counts, "mapping": mapping, "agreement": float(np.mean(read == mapping[codes])),
             "one_to_one": float(counts[rows, digits].sum() / len(codes)), "distinct": len(set(mapping.tolist())),
             "confidence": float(probs.max(axis=1).mean()), "images": images, "codes": codes, "continuous": continuous}
+
+
+def sweep_correlations(generator, measure, code_index, n_sweeps=200, values=np.linspace(-1, 1, 9), seed=0,
+                       num_categories=NUM_CATEGORIES):
+    """Does continuous code ``code_index`` (0 for c2, 1 for c3) *control* a property? The way Chen et al. show it:
+    hold everything else fixed and sweep the code. ``n_sweeps`` random (z, c1, other continuous codes) drawn as in
+    training (NumPy seed ``seed``), each swept over ``values`` (default: 9 steps over the training range [-1, 1]);
+    ``measure`` maps uint8 images (N, 28, 28, 1) to one number each (``editing.slant``, ``editing.width``).
+
+    Returns the Spearman rank correlation between the code and the property *along each sweep*, (n_sweeps,): +1 or
+    −1 when the property moves monotonically with the code in that sweep, 0 when it does not move (a constant
+    property counts as 0). 09_control_and_inference.ipynb."""
+    from scipy.stats import rankdata
+
+    from gan_utils import data
+
+    kind = model_kind(generator)
+    num_continuous = int(kind.get("num_continuous", NUM_CONTINUOUS))
+    if isinstance(code_index, bool) or int(code_index) != code_index or not 0 <= code_index < num_continuous:
+        raise ValueError(f"code_index must be 0..{num_continuous - 1} (0 is c2, the first continuous code), "
+                         f"got {code_index!r}.")
+    values = np.asarray(values, "float32")
+    if values.ndim != 1 or len(values) < 3 or np.any(np.diff(values) <= 0):
+        raise ValueError("values must be at least 3 increasing numbers (the sweep).")
+    noise_dim = int(generator.inputs[0].shape[-1]) - num_categories - num_continuous
+    rng = np.random.default_rng(seed)
+    z = np.repeat(rng.normal(size=(n_sweeps, noise_dim)).astype("float32"), len(values), 0)
+    categories = np.repeat(rng.integers(0, num_categories, n_sweeps), len(values))
+    continuous = np.repeat(rng.uniform(-1, 1, size=(n_sweeps, num_continuous)).astype("float32"), len(values), 0)
+    continuous[:, code_index] = np.tile(values, n_sweeps)
+    images = data.to_uint8(np.asarray(generator.predict(latent_with_codes(z, categories, continuous, num_categories),
+                                                        batch_size=1000, verbose=0), "float32"))
+    measured = np.asarray(measure(images), "float64").reshape(n_sweeps, len(values))
+    code_ranks = rankdata(values) - (len(values) + 1) / 2
+    ranks = np.apply_along_axis(rankdata, 1, measured) - (len(values) + 1) / 2
+    spread = np.sqrt((ranks ** 2).sum(1) * (code_ranks ** 2).sum())
+    return np.where(spread > 0, (ranks * code_ranks).sum(1) / np.where(spread > 0, spread, 1.0), 0.0)
+

@@ -555,3 +555,50 @@ def test_feature_matching_mean_is_the_sum_over_the_number_of_features():
     with pytest.raises(ValueError, match="feature_matching_reduction"):
         SemiSupervisedSteps(build_dcgan_generator(), build_semi_supervised_discriminator(),
                             keras.optimizers.SGD(), keras.optimizers.SGD(), feature_matching_reduction="max")
+
+
+def test_width_is_the_deskewed_horizontal_spread():
+    """Golden values: a solid bar w columns wide has width sqrt((w² − 1) / 12); shearing it (one column per two
+    rows) leaves the width as it was while its slant changes; blank images give 0."""
+    from gan_utils import editing
+
+    def bar(w, shear=0.0):
+        image = np.zeros((28, 28), "uint8")
+        for row in range(4, 24):
+            left = int(round(10 + shear * (24 - row)))
+            image[row, left:left + w] = 255
+        return image
+
+    images = np.stack([bar(2), bar(6), bar(6, shear=0.5), np.zeros((28, 28), "uint8")])
+    widths = editing.width(images)
+    np.testing.assert_allclose(widths[:2], np.sqrt((np.array([2, 6]) ** 2 - 1) / 12), rtol=1e-9)
+    assert widths[2] == pytest.approx(widths[1], rel=0.1) and widths[3] == 0.0
+    assert editing.slant(images[2:3])[0] > 0.4 and abs(editing.slant(images[1:2])[0]) < 1e-9
+    with pytest.raises(ValueError, match="uint8"):
+        editing.width(images.astype("float32"))
+
+
+def test_sweep_correlations_find_the_code_that_controls_a_property():
+    """A stand-in InfoGAN whose c2 sets how many columns are ink (monotone) and which ignores c3: c2's sweeps give
+    rank correlation +1 with ink in every sweep, c3's 0 (a constant property)."""
+    from gan_utils import editing
+    from gan_utils.infogan import NOISE_DIM, _as_infogan, sweep_correlations
+
+    latent = keras.Input((INFOGAN_LATENT_DIM,))
+
+    def draw(t):   # columns < 8 + 6·c2 are ink, in every row
+        t = tf.cast(t, tf.float32)
+        row = tf.where(tf.range(28, dtype=tf.float32)[None, :] < 8.0 + 6.0 * t[:, NOISE_DIM + 10:NOISE_DIM + 11],
+                       1.0, -1.0)
+        return tf.cast(tf.repeat(row[:, None, :, None], 28, axis=1), keras.backend.floatx())
+
+    image = keras.layers.Lambda(draw, output_shape=(28, 28, 1))(latent)
+    generator = _as_infogan(keras.Model(latent, image), 10, 2)
+    along_c2 = sweep_correlations(generator, editing.ink, 0, n_sweeps=6)
+    along_c3 = sweep_correlations(generator, editing.ink, 1, n_sweeps=6)
+    np.testing.assert_allclose(along_c2, 1.0) and np.testing.assert_allclose(along_c3, 0.0)
+    assert len(along_c2) == 6
+    with pytest.raises(ValueError, match="code_index"):
+        sweep_correlations(generator, editing.ink, 2)
+    with pytest.raises(ValueError, match="increasing"):
+        sweep_correlations(generator, editing.ink, 0, values=[1.0, 0.0, -1.0])

@@ -53,6 +53,48 @@ def test_aae_refuses_mismatched_sizes_and_a_shared_optimizer():
                                         aae.build_code_discriminator(2, hidden=(4,)), adam, adam, adam)
 
 
+def test_arm_prior_puts_each_label_on_its_own_arm():
+    """Golden values: zero noise lands on the arm's centre (radius 2 at angle 2πk/10); a radial noise moves along
+    the arm, a tangential one across it; nearest_arm reads the label back."""
+    labels = np.arange(10)
+    centres = aae.arm_prior(np.zeros((10, 2)), labels).numpy()
+    np.testing.assert_allclose(centres, aae.arm_centres(), atol=1e-6)
+    np.testing.assert_allclose(centres[0], [2.0, 0.0], atol=1e-6)
+    np.testing.assert_allclose(centres[5], [-2.0, 0.0], atol=1e-6)
+    np.testing.assert_allclose(aae.arm_prior(np.array([[1.0, 0.0]]), np.array([2])).numpy()[0],
+                               2.5 * np.array([np.cos(0.4 * np.pi), np.sin(0.4 * np.pi)]), atol=1e-6)
+    np.testing.assert_allclose(aae.arm_prior(np.array([[0.0, 1.0]]), np.array([0])).numpy()[0], [2.0, 0.1], atol=1e-6)
+    noise = np.random.default_rng(0).normal(size=(5000, 2))
+    draws_labels = np.random.default_rng(1).integers(0, 10, 5000)
+    draws = aae.arm_prior(noise, draws_labels).numpy()
+    assert (aae.nearest_arm(draws) == draws_labels).mean() > 0.99
+    np.testing.assert_array_equal(aae.nearest_arm(centres), labels)
+
+
+def test_labelled_aae_shows_d_the_label_and_samples_the_labels_arm():
+    reseed(0)
+    steps = aae.AdversarialAutoencoderSteps(
+        aae.build_encoder(2, hidden=(16,)), aae.build_decoder(2, hidden=(16,)),
+        aae.build_code_discriminator(2, hidden=(8,), n_labels=10), keras.optimizers.Adam(1e-3),
+        keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3), seed=0, labelled=True)
+    labels = np.full(400, 7)
+    assert (aae.nearest_arm(steps.prior(400, labels).numpy()) == 7).mean() > 0.99
+    images = np.random.default_rng(0).uniform(-1, 1, size=(32, 28, 28, 1)).astype("float32")
+    history = train_on_arrays(steps, (images, np.arange(32) % 10), iterations=2, batch_size=16)
+    assert len(history["d_loss"]) == 2 and np.isfinite(history["d_loss"]).all()
+    with pytest.raises(ValueError, match="unconditional one a single array"):
+        train_on_arrays(steps, images, iterations=1, batch_size=16)
+    adam = keras.optimizers.Adam
+    with pytest.raises(ValueError, match="n_labels=10"):
+        aae.AdversarialAutoencoderSteps(aae.build_encoder(2, hidden=(4,)), aae.build_decoder(2, hidden=(4,)),
+                                        aae.build_code_discriminator(2, hidden=(4,)), adam(), adam(), adam(),
+                                        labelled=True)
+    with pytest.raises(ValueError, match="pass labelled=True"):
+        aae.AdversarialAutoencoderSteps(aae.build_encoder(2, hidden=(4,)), aae.build_decoder(2, hidden=(4,)),
+                                        aae.build_code_discriminator(2, hidden=(4,), n_labels=10), adam(), adam(),
+                                        adam())
+
+
 def test_ink_direction_walk_and_entanglement_on_known_cases():
     images = np.zeros((3, 28, 28), "uint8")
     images[1, :14] = 255                    # half the pixels are ink
