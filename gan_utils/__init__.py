@@ -20,9 +20,11 @@ import importlib
 import importlib.abc
 import importlib.util
 import os
+import pkgutil
 import sys
 
-# where each module lives: gan_utils.<module> is an alias of gan_utils.<HOMES[module]>.<module>
+# the modules of the once-flat package and their homes: gan_utils.<module> is gan_utils.<HOMES[module]>.<module>.
+# A module added since has no flat name.
 HOMES = {
     **dict.fromkeys(["config", "runtime", "native_logs", "data", "losses", "models", "kinds", "steps_base", "train",
                      "trainer", "run_folder", "interrupts", "keras_fit", "callbacks", "fast", "sampling", "viz"],
@@ -64,16 +66,20 @@ sys.meta_path.insert(0, _FlatNames())
 
 
 def _submodules(package):
-    """``__getattr__`` and ``__dir__`` of a subpackage: ``gan_utils.core.trainer`` without importing it first."""
-    names = sorted(module for module, home in HOMES.items() if home == package.rpartition(".")[2])
+    """``__getattr__`` and ``__dir__`` of a subpackage: its modules are attributes, imported on first use
+    (``gan_utils.core.trainer`` without ``import gan_utils.core.trainer`` first)."""
+    path = sys.modules[package].__path__
+
+    def modules():
+        return {info.name for info in pkgutil.iter_modules(path)}
 
     def __getattr__(name):
-        if name in names:
+        if name in modules():
             return importlib.import_module(f"{package}.{name}")
         raise AttributeError(f"module {package!r} has no attribute {name!r}")
 
     def __dir__():
-        return sorted(set(sys.modules[package].__dict__) | set(names))
+        return sorted(set(sys.modules[package].__dict__) | modules())
 
     return __getattr__, __dir__
 

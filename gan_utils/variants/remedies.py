@@ -10,8 +10,8 @@ One-sided label smoothing (§3.4) is a parameter of ``GANSteps`` (``label_smooth
   "regularised GAN (adding noise)": D sees real and generated samples with Gaussian noise added, annealed to 0.
 - ``UnrolledSteps``: the unrolled GAN (Metz et al. 2017): G's loss against D after k more of its Adam steps.
 - ``DistanceGeneratorSteps``: a generator trained with no adversary, on the energy (Cramér) distance or the MMD.
-All are compared in 03_training_pitfalls.ipynb (instance noise: from the next version of 03; ``dirac`` shows
-why it helps on the smallest GAN) and on the ring of 8 Gaussians in benchmarks/ring.py (issue #33).
+All are compared in 03_training_pitfalls.ipynb (``dirac`` shows why instance noise helps on the smallest GAN)
+and on the ring of 8 Gaussians in benchmarks/ring.py (issue #33).
 """
 import functools
 

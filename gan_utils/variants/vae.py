@@ -9,8 +9,8 @@ trained to maximise the evidence lower bound of each image,
 so it gives what a GAN cannot: a lower bound on log p(x) for any image, and an encoder from images to codes.
 ``VAE`` keeps the course's conventions: images in the model range [−1, 1] in and out, a ``tf.GradientTape`` step
 compiled once, and ``sampling_model()``, a Keras model z -> image that ``sampling.generate_digits`` and
-``metrics.score_generator`` accept like a generator. For the explicit vs implicit density comparison (issue #22;
-notebook 06 in its next version).
+``metrics.score_generator`` accept like a generator. For the explicit vs implicit density comparison of
+06_evaluating_and_using_gans.ipynb (issue #22).
 """
 import time
 
