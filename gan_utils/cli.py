@@ -6,10 +6,10 @@
   sample MODEL.keras --n N [--seed S] [--labels D ... | --code K] [--truncation PSI] --out FILE.npz
   translate MODEL.keras IMAGES.npz --out FILE.npz   (a translator of 07_image_to_image.ipynb)
   evaluate SAMPLES.npz
-  student-edition --out DIR [--notebooks DIR]   (gan_utils/student.py, TEACHING.md)
+  student-edition --out DIR [--notebooks DIR]   (gan_utils/teaching/student.py, TEACHING.md)
 
 What ``train`` saves at the end is the steps object's ``export`` (a generator, or a translator); what ``sample``
-and ``translate`` accept is read from the model file's kind (``kinds.py``), not its name.
+and ``translate`` accept is read from the model file's kind (``core/kinds.py``), not its name.
 Rerunning ``train`` with the same ``--out`` resumes from its last checkpoint. Bad input
 gets a one-line message and exit code 2; a diverged run exits with code 3.
 Introduced in the README; used in 02_dcgan.ipynb.
@@ -49,8 +49,8 @@ def digit(text):
 
 
 def build_parser():
-    from gan_utils.models import GAN_BUILDERS
-    from gan_utils.translation import TRANSLATION_MODELS
+    from gan_utils.core.models import GAN_BUILDERS
+    from gan_utils.variants.translation import TRANSLATION_MODELS
 
     parser = argparse.ArgumentParser(prog="python -m gan_utils", description="Train, sample and evaluate the course's GANs.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -73,7 +73,7 @@ def build_parser():
     train.add_argument("--xla", choices=["auto", "on", "off"], default="auto",
                        help="compile steps with XLA (auto: on with a GPU, off on CPUs where it is slower)")
     train.add_argument("--fused", choices=["on", "off"], default="on",
-                       help="fused BatchNorm, dropout and Adam kernels of gan_utils.fast (same math, faster)")
+                       help="fused BatchNorm, dropout and Adam kernels of gan_utils.core.fast (same math, faster)")
     train.add_argument("--keep", type=positive_int, default=3, help="checkpoints to keep")
     train.add_argument("--no-determinism", action="store_true", help="allow faster, non-bit-reproducible ops")
     sample = commands.add_parser("sample", help="draw digits from a saved generator")
@@ -104,13 +104,13 @@ def build_parser():
 
 def run_train(args):
     import gan_utils
-    from gan_utils.callbacks import FrameSaver, ProgressBar
-    from gan_utils.data import load_mnist
-    from gan_utils.recipes import make_trainer
-    from gan_utils.sampling import save_generator
+    from gan_utils.core.callbacks import FrameSaver, ProgressBar
+    from gan_utils.core.data import load_mnist
+    from gan_utils.variants.recipes import make_trainer
+    from gan_utils.core.sampling import save_generator
 
-    from gan_utils.recipes import RECIPES
-    from gan_utils.config import relative
+    from gan_utils.variants.recipes import RECIPES
+    from gan_utils.core.config import relative
 
     if args.epochs is None and args.minutes is None and args.iterations is None:
         raise ValueError("give a budget: --epochs N (total), --minutes M or --iterations N (total).")
@@ -144,8 +144,8 @@ def run_train(args):
 
 
 def run_sample(args):
-    from gan_utils.sampling import generate_digits, load_generator
-    from gan_utils.style import has_truncation, set_truncation
+    from gan_utils.core.sampling import generate_digits, load_generator
+    from gan_utils.variants.style import has_truncation, set_truncation
 
     generator = load_generator(args.model)
     truncation = args.truncation
@@ -160,7 +160,7 @@ def run_sample(args):
     arrays = {"images": images} if labels is None else {"images": images, "labels": labels}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(args.out, **arrays)
-    from gan_utils.config import relative
+    from gan_utils.core.config import relative
 
     psi = f" (truncation ψ = {truncation:g})" if truncation is not None else ""
     print(f"wrote {len(images)} images{' with labels' if labels is not None else ''}{psi} to {relative(args.out)}")
@@ -184,8 +184,8 @@ def load_samples(path):
 
 
 def run_translate(args):
-    from gan_utils.config import relative
-    from gan_utils.translation import load_translator, translate_images
+    from gan_utils.core.config import relative
+    from gan_utils.variants.translation import load_translator, translate_images
 
     model, task = load_translator(args.model)
     if not args.images.exists():
@@ -205,7 +205,7 @@ def run_translate(args):
 
 
 def run_evaluate(args):
-    from gan_utils.metrics import evaluate_samples
+    from gan_utils.evaluation.metrics import evaluate_samples
 
     images, labels = load_samples(args.samples)
     result = evaluate_samples(images, labels)
@@ -215,8 +215,8 @@ def run_evaluate(args):
 
 
 def run_student_edition(args):
-    from gan_utils.config import relative
-    from gan_utils.student import NOTEBOOKS_DIR, build_student_edition
+    from gan_utils.core.config import relative
+    from gan_utils.teaching.student import NOTEBOOKS_DIR, build_student_edition
 
     written = build_student_edition(args.out, args.notebooks or NOTEBOOKS_DIR)
     for path, counts in written:
@@ -226,10 +226,10 @@ def run_student_edition(args):
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    from gan_utils.data import DataFileError
-    from gan_utils.native_logs import quiet_native_stderr
-    from gan_utils.runtime import preserved_global_state
-    from gan_utils.trainer import RunFolderError, TrainingDiverged
+    from gan_utils.core.data import DataFileError
+    from gan_utils.core.native_logs import quiet_native_stderr
+    from gan_utils.core.runtime import preserved_global_state
+    from gan_utils.core.trainer import RunFolderError, TrainingDiverged
 
     try:
         # a command's precision, seeds and determinism are its own: the caller's (a notebook, a test) come back

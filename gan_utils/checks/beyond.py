@@ -1,7 +1,8 @@
 """Checks of the exercises of notebook 10 (beyond images): the privacy distance and the spectral trace."""
 import numpy as np
 
-from gan_utils import privacy, spectra
+from gan_utils.applications import privacy
+from gan_utils.evaluation import spectra
 from gan_utils.checks.core import CheckFailed, call_student, all_close, diagnose, exercise, function_name, scalar_of
 
 

@@ -2,7 +2,7 @@
 semi-supervised GAN's unsupervised loss."""
 import numpy as np
 
-from gan_utils import infogan, semisupervised
+from gan_utils.variants import infogan, semisupervised
 from gan_utils.checks.core import CheckFailed, call_student, all_close, diagnose, exercise, scalar_of, np_softplus
 
 

@@ -7,7 +7,7 @@ import re
 import keras
 import numpy as np
 
-from gan_utils.runtime import precision_scope
+from gan_utils.core.runtime import precision_scope
 
 
 REAL_LOGITS = np.array([-5.0, 1.4, 12.5, 2.7], dtype="float32")

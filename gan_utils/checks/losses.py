@@ -3,7 +3,7 @@ matching [03], the AC-GAN class loss [05]."""
 import numpy as np
 import tensorflow as tf
 
-from gan_utils import losses
+from gan_utils.core import losses
 from gan_utils.checks.core import (FAKE_LOGITS, REAL_LOGITS, call_student, all_close, diagnose, exercise, format_values, scalar_of,
                                    np_softplus)
 

@@ -1,7 +1,7 @@
 """Checks of the metrics students write [06]: the Inception Score and the Fréchet distance."""
 import numpy as np
 
-from gan_utils import metrics
+from gan_utils.evaluation import metrics
 from gan_utils.checks.core import CheckFailed, call_student, all_close, diagnose, exercise, scalar_of
 
 

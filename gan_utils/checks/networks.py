@@ -26,7 +26,7 @@ def _check_conv_blocks(model, layer_type, expected, strides, plural, label):
 @exercise("DCGAN generator")
 def check_dcgan_generator(model_or_builder, latent_dim=100, filters=(256, 128, 64)):
     """A Keras model (or a no-argument builder) with the TF tutorial's blocks; ``filters`` as in models."""
-    from gan_utils.models import build_dcgan_generator
+    from gan_utils.core.models import build_dcgan_generator
 
     model = build_model(model_or_builder)
     if not isinstance(model, keras.Model):
@@ -63,7 +63,7 @@ def check_dcgan_generator(model_or_builder, latent_dim=100, filters=(256, 128, 6
 def check_dcgan_discriminator(model_or_builder, filters=(64, 128), image_shape=(28, 28, 1)):
     """A Keras model (or a no-argument builder) with the TF tutorial's discriminator: strided 5x5 convolutions
     (28 -> 14 -> 7), LeakyReLU, dropout, and one logit (no sigmoid)."""
-    from gan_utils.models import build_dcgan_discriminator
+    from gan_utils.core.models import build_dcgan_discriminator
 
     model = build_model(model_or_builder)
     if not isinstance(model, keras.Model):

@@ -92,7 +92,7 @@ class _Fixture:
                [v.numpy() for v in self.discriminator.trainable_variables]
 
     def reference(self, which):
-        from gan_utils.train import GANSteps
+        from gan_utils.core.train import GANSteps
 
         self.reset()
         steps = GANSteps(self.generator, self.discriminator, keras.optimizers.SGD(0.1), keras.optimizers.SGD(0.1))

@@ -2,7 +2,7 @@
 standard deviation and StyleGAN's truncation trick."""
 import numpy as np
 
-from gan_utils import progressive, style
+from gan_utils.variants import progressive, style
 from gan_utils.checks.core import CheckFailed, call_student, exercise, function_name
 
 

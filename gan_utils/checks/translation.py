@@ -1,7 +1,7 @@
 """Checks of the exercises of notebook 07 (image-to-image translation): PSNR and pix2pix's generator loss."""
 import numpy as np
 
-from gan_utils import translation
+from gan_utils.variants import translation
 from gan_utils.checks.core import call_student, diagnose, exercise, scalar_of, all_close, np_softplus, CheckFailed
 
 

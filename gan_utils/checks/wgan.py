@@ -4,7 +4,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from gan_utils import losses
+from gan_utils.core import losses
 from gan_utils.checks.core import CheckFailed, call_student, all_close, diagnose, exercise, function_name, scalar_of
 
 
