@@ -170,3 +170,23 @@ def test_choose_xla_modes():
     assert gan_utils.choose_xla("auto") == bool(tf.config.list_physical_devices("GPU"))
     with pytest.raises(ValueError, match="xla must be"):
         gan_utils.choose_xla("fast")
+
+
+def test_run_iterations_takes_one_batch_per_iteration_and_gathers_the_logs():
+    """The one loop every array training goes through: batches taken in order, one update each, logs as floats."""
+    from gan_utils.core.train import run_iterations
+
+    seen = []
+
+    def update(batch):
+        seen.append(batch)
+        return {"double": batch * 2, "constant": tf.constant(1.5)}
+
+    history = run_iterations(update, iter(range(10)), 4)
+    assert seen == [0, 1, 2, 3]
+    assert history == {"double": [0.0, 2.0, 4.0, 6.0], "constant": [1.5] * 4}
+    assert all(type(v) is float for v in history["constant"])
+    assert run_iterations(update, iter([]), 0) == {}
+    for bad in (-1, 2.5, True):
+        with pytest.raises(ValueError, match="iterations"):
+            run_iterations(update, iter(range(5)), bad)

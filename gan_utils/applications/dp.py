@@ -26,7 +26,7 @@ import math
 import numpy as np
 import tensorflow as tf
 
-from gan_utils.core.train import GANSteps
+from gan_utils.core.train import GANSteps, run_iterations
 
 RDP_ORDERS = tuple(range(2, 257)) + (320, 512, 1024)
 
@@ -163,13 +163,19 @@ def train_dp_gan(steps, rows, labels, iterations, batch_size=64, d_steps=1, seed
     capacity = batch_capacity(n, q)
     rng = np.random.default_rng(seed)
     expected = tf.constant(float(batch_size))
-    history = {}
-    for _ in range(int(iterations)):
-        for _ in range(int(d_steps)):
-            indices, mask = poisson_batches(n, q, capacity, rng)
+
+    def poisson_samples():
+        while True:
+            yield poisson_batches(n, q, capacity, rng)
+
+    samples = poisson_samples()
+
+    def update(batch):
+        for k in range(int(d_steps)):
+            indices, mask = batch if k == 0 else next(samples)
             d_logs = steps.d_step(tf.constant(rows[indices]), tf.constant(labels[indices]), tf.constant(mask), expected)
-        logs = {**d_logs, **steps.g_step(int(batch_size))}
-        for key, value in logs.items():
-            history.setdefault(key, []).append(float(value))
+        return {**d_logs, **steps.g_step(int(batch_size))}
+
+    history = run_iterations(update, samples, iterations)
     return history, {"sampling_probability": q, "critic_steps": int(iterations) * int(d_steps),
                      "expected_batch": int(batch_size)}

@@ -19,6 +19,7 @@ from keras import layers
 
 from gan_utils.core.runtime import seeded
 from gan_utils.core.steps_base import apply_gradients_of
+from gan_utils.core.train import run_iterations
 
 
 def mcar_mask(shape, missing_rate, seed=0):
@@ -134,12 +135,15 @@ def gain_impute(x_missing, iterations=10_000, batch_size=128, hint_rate=0.9, alp
                       seed)
     rng = np.random.default_rng(seed)
     size = min(int(batch_size), len(x))
-    history = {}
-    for _ in range(int(iterations)):
-        rows = rng.choice(len(x), size=size, replace=False)
-        logs = {**steps.d_step(x[rows], mask[rows]), **steps.g_step(x[rows], mask[rows])}
-        for key, value in logs.items():
-            history.setdefault(key, []).append(float(value))
+
+    def row_samples():
+        while True:
+            yield rng.choice(len(x), size=size, replace=False)
+
+    def update(rows):
+        return {**steps.d_step(x[rows], mask[rows]), **steps.g_step(x[rows], mask[rows])}
+
+    history = run_iterations(update, row_samples(), iterations)
     return scaler.inverse_transform(steps.impute(x, mask, seed=seed)), history
 
 

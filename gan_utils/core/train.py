@@ -278,6 +278,22 @@ class GANSteps(Steps):
                 "g_loss": g_loss, "g_grad_norm": self._grad_norm(g_grads, self.g_optimizer)}
 
 
+def run_iterations(update, batches, iterations):
+    """The course's loop over arrays, shared by every training that is not ``Trainer``'s image loop
+    (``train_on_arrays``, ``semisupervised.fit_semi_supervised``, ``dp.train_dp_gan``, ``imputation.gain_impute``):
+    ``iterations`` times, take the next item of ``batches`` (an iterator; how batches are composed is the caller's
+    business: shuffled epochs, labelled + unlabelled, Poisson samples, rows of a table) and call ``update(batch)``,
+    which runs one iteration (every network's update) and returns a dict of scalar logs. Returns the history:
+    ``{name: [one float per iteration]}``."""
+    if isinstance(iterations, bool) or int(iterations) != iterations or iterations < 0:
+        raise ValueError(f"iterations must be a non-negative integer, got {iterations!r}.")
+    history = {}
+    for _ in range(int(iterations)):
+        for key, value in update(next(batches)).items():
+            history.setdefault(key, []).append(float(value))
+    return history
+
+
 def train_on_arrays(steps, arrays, iterations, batch_size=64, seed=0, d_steps=1):
     """Algorithm 1 (one discriminator step, one generator step) on data that is not MNIST images: tables and
     series of notebook 10. ``arrays``: one array (N, …) or a tuple (rows, labels) for a conditional ``steps``;
@@ -299,18 +315,15 @@ def train_on_arrays(steps, arrays, iterations, batch_size=64, seed=0, d_steps=1)
         raise ValueError("a steps object with its own train_step updates every network once per batch: d_steps=1.")
     dataset = (tf.data.Dataset.from_tensor_slices(arrays if len(arrays) > 1 else arrays[0])
                .shuffle(n, seed=seed).batch(int(batch_size), drop_remainder=True).repeat())
-    history = {}
     batches = iter(dataset)
-    for _ in range(int(iterations)):
-        batch = next(batches)
-        if steps.own_train_step:  # models with their own per-batch update (variants/aae.py)
-            logs = steps.train_step(*batch) if len(arrays) > 1 else steps.train_step(batch)
-        else:
-            for k in range(int(d_steps)):
-                if k:
-                    batch = next(batches)
-                d_logs = steps.d_step(*batch) if steps.conditional else steps.d_step(batch)
-            logs = {**d_logs, **steps.g_step(int(batch_size))}
-        for key, value in logs.items():
-            history.setdefault(key, []).append(float(value))
-    return history
+
+    def update(batch):
+        if steps.own_train_step:  # models with their own per-batch update (aae.py)
+            return steps.train_step(*batch) if len(arrays) > 1 else steps.train_step(batch)
+        for k in range(int(d_steps)):
+            if k:
+                batch = next(batches)
+            d_logs = steps.d_step(*batch) if steps.conditional else steps.d_step(batch)
+        return {**d_logs, **steps.g_step(int(batch_size))}
+
+    return run_iterations(update, batches, iterations)

@@ -17,13 +17,12 @@ def ink(images, threshold=127):
     return (images.reshape(len(images), -1) > threshold).mean(axis=1)
 
 
-def slant(images):
-    """Slant of each digit from its ink's second moments: −cov(x, y) / var(y) with ink-weighted pixel coordinates
-    (x = column, y = row, downwards), so a stroke leaning right (top to the right) is positive, upright 0, a shear
-    of s pixels per row gives s. uint8 images (N, 28, 28[, 1]); blank images give 0."""
+def _second_moments(images, name):
+    """Ink-weighted second moments of uint8 digits (N, 28, 28[, 1]), x = column, y = row (downwards):
+    ``(total ink, var(x), var(y), cov(x, y))`` per image (0 for blank images)."""
     images = np.asarray(images)
     if images.dtype != np.uint8:
-        raise ValueError("slant() takes uint8 images (0-255); convert with data.to_uint8 first.")
+        raise ValueError(f"{name}() takes uint8 images (0-255); convert with data.to_uint8 first.")
     w = images.reshape(len(images), 28, 28).astype("float64")
     total = w.sum(axis=(1, 2))
     safe = np.where(total > 0, total, 1.0)
@@ -31,8 +30,17 @@ def slant(images):
     my = (w * rows).sum(axis=(1, 2)) / safe
     mx = (w * cols).sum(axis=(1, 2)) / safe
     dy, dx = rows[None] - my[:, None, None], cols[None] - mx[:, None, None]
+    var_x = (w * dx ** 2).sum(axis=(1, 2)) / safe
     var_y = (w * dy ** 2).sum(axis=(1, 2)) / safe
     cov = (w * dx * dy).sum(axis=(1, 2)) / safe
+    return total, var_x, var_y, cov
+
+
+def slant(images):
+    """Slant of each digit from its ink's second moments: −cov(x, y) / var(y) with ink-weighted pixel coordinates
+    (x = column, y = row, downwards), so a stroke leaning right (top to the right) is positive, upright 0, a shear
+    of s pixels per row gives s. uint8 images (N, 28, 28[, 1]); blank images give 0."""
+    total, _, var_y, cov = _second_moments(images, "slant")
     return np.where((total > 0) & (var_y > 0), -cov / np.where(var_y > 0, var_y, 1.0), 0.0)
 
 
@@ -41,17 +49,7 @@ def width(images):
     columns left once the shear is removed, sqrt(var(x) − cov(x, y)² / var(y)), in pixels (a digit drawn twice as
     wide gives twice the width; shearing it leaves the width alone). uint8 images (N, 28, 28[, 1]); blank images
     give 0. 09_control_and_inference.ipynb (what InfoGAN's other continuous code often controls)."""
-    images = np.asarray(images)
-    if images.dtype != np.uint8:
-        raise ValueError("width() takes uint8 images (0-255); convert with data.to_uint8 first.")
-    w = images.reshape(len(images), 28, 28).astype("float64")
-    total = w.sum(axis=(1, 2))
-    safe = np.where(total > 0, total, 1.0)
-    rows, cols = np.mgrid[:28, :28]
-    dy = rows[None] - ((w * rows).sum(axis=(1, 2)) / safe)[:, None, None]
-    dx = cols[None] - ((w * cols).sum(axis=(1, 2)) / safe)[:, None, None]
-    var_x, var_y = (w * dx ** 2).sum(axis=(1, 2)) / safe, (w * dy ** 2).sum(axis=(1, 2)) / safe
-    cov = (w * dx * dy).sum(axis=(1, 2)) / safe
+    total, var_x, var_y, cov = _second_moments(images, "width")
     residual = var_x - np.where(var_y > 0, cov ** 2 / np.where(var_y > 0, var_y, 1.0), 0.0)
     return np.where(total > 0, np.sqrt(np.maximum(residual, 0.0)), 0.0)
 

@@ -25,7 +25,7 @@ from keras import layers
 from gan_utils.core.data import IMAGE_SHAPE, NUM_CLASSES, check_images, to_model_range
 from gan_utils.core.losses import feature_matching_loss
 from gan_utils.core.models import is_conditional
-from gan_utils.core.train import GANSteps
+from gan_utils.core.train import GANSteps, run_iterations
 from gan_utils.core.steps_base import apply_gradients_of
 
 GENERATOR_LOSSES = ("feature-matching", "non-saturating")
@@ -375,13 +375,12 @@ def fit_semi_supervised(steps, labeled_images, labels, unlabeled_images, iterati
                 yield order[start:start + size]
 
     labeled_batches, unlabeled_batches = batches(len(labeled), int(labeled_batch_size)), batches(len(unlabeled), int(batch_size))
-    history = {}
-    for _ in range(int(iterations)):
-        i, j = next(labeled_batches), next(unlabeled_batches)
-        logs = {**steps.d_step(labeled[i], labels[i].astype("int32"), unlabeled[j]), **steps.g_step(int(batch_size))}
-        for key, value in logs.items():
-            history.setdefault(key, []).append(float(value))
-    return history
+
+    def update(batch):
+        i, j = batch
+        return {**steps.d_step(labeled[i], labels[i].astype("int32"), unlabeled[j]), **steps.g_step(int(batch_size))}
+
+    return run_iterations(update, zip(labeled_batches, unlabeled_batches), iterations)
 
 
 def _as_float_images(images, name):
